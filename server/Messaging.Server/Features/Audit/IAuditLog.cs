@@ -1,0 +1,9 @@
+namespace Messaging.Server.Features.Audit;
+
+internal interface IAuditLog
+{
+    Task AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
+
+    /// <summary>The newest events first.</summary>
+    Task<IReadOnlyList<AuditEvent>> ListRecentAsync(int limit, CancellationToken cancellationToken);
+}

@@ -1,0 +1,3 @@
+namespace Messaging.Server.Features.Conversations;
+
+internal sealed record Conversation(Guid Id, Guid CreatedBy, IReadOnlyList<Guid> Members, DateTimeOffset CreatedAt);

@@ -1,0 +1,167 @@
+using Messaging.Contracts;
+using Messaging.Server.Features.Accounts;
+using Messaging.Server.Features.Conversations;
+using Messaging.Server.Features.Devices;
+using Messaging.Server.Hosting;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace Messaging.Server.Features.Delivery;
+
+/// <summary>
+/// Store-and-forward: a message is acknowledged only once its whole batch is durably stored; pushing is a
+/// best-effort fast path, and the queue is drained on reconnect.
+/// </summary>
+internal sealed partial class DeliveryService(
+    IMessageStore messages,
+    IDeviceStore devices,
+    ConversationService conversations,
+    IHubContext<MessagingHub> hub,
+    IOptions<MessagingOptions> options,
+    TimeProvider time,
+    ILogger<DeliveryService> logger)
+{
+    private DeliveryOptions Limits => options.Value.Delivery;
+
+    public static string DeviceGroup(Guid deviceId) => $"device:{deviceId:N}";
+
+    public async Task<SendResult> SendAsync(Caller caller, Guid deviceId, SendRequest request, CancellationToken cancellationToken)
+    {
+        if (SendValidation.Check(request, Limits) is { } invalid)
+        {
+            return new SendResult { Error = invalid };
+        }
+
+        if (await devices.FindAsync(deviceId, cancellationToken) is not { IsActive: true })
+        {
+            return new SendResult { Error = Problems.Hub(ErrorCodes.DeviceRevoked, "This device was revoked.") };
+        }
+
+        var conversation = await conversations.FindForMemberAsync(caller, request.ConversationId, "message.send", cancellationToken);
+        if (conversation is null)
+        {
+            return new SendResult { Error = Problems.Hub(ErrorCodes.NotAMember, "You are not a member of this conversation.") };
+        }
+
+        // A retry is answered before the device list is checked: the first attempt was stored as it was.
+        if (await messages.FindAckAsync(request.ConversationId, request.MessageId, cancellationToken) is { } earlier)
+        {
+            return Answer(request, new AppendResult(AppendStatus.Duplicate, earlier), deviceId);
+        }
+
+        var recipients = (await conversations.ListDevicesAsync(conversation, cancellationToken))
+            .Where(d => d.Id != deviceId).Select(d => d.Id).ToHashSet();
+        var given = request.Copies.Select(c => c.DeviceId).ToHashSet();
+        if (!recipients.SetEquals(given))
+        {
+            return new SendResult
+            {
+                Error = new HubError
+                {
+                    Code = ErrorCodes.DevicesChanged,
+                    Message = "The conversation's devices changed: encrypt for the current list and retry with the same message id.",
+                    MissingDevices = [.. recipients.Except(given)],
+                    ExtraDevices = [.. given.Except(recipients)],
+                },
+            };
+        }
+
+        var now = time.GetUtcNow();
+        var batch = new MessageBatch(
+            request.ConversationId, request.MessageId, caller.AccountId, deviceId,
+            [.. request.Copies.Select(c => new CopyToQueue(c.DeviceId, c.Ciphertext))],
+            now, now + Limits.Retention);
+        var result = await messages.AppendAsync(batch, CancellationToken.None);
+        if (result.Status == AppendStatus.Stored)
+        {
+            LogStored(logger, request.ConversationId, result.Ack!.Sequence, batch.Copies.Count);
+            await PushAsync(batch, result.Ack);
+        }
+
+        return Answer(request, result, deviceId);
+    }
+
+    public async Task<AcknowledgeResult> AcknowledgeAsync(Guid deviceId, AcknowledgeRequest request, CancellationToken cancellationToken)
+    {
+        if (SendValidation.Check(request, Limits) is { } invalid)
+        {
+            return new AcknowledgeResult { Error = invalid };
+        }
+
+        var refs = request.Deliveries.Select(d => new CopyRef(d.ConversationId, d.MessageId)).ToList();
+        return new AcknowledgeResult { Removed = await messages.DeleteCopiesAsync(deviceId, refs, cancellationToken) };
+    }
+
+    /// <summary>The device's queue in order, page by page; the stream ends when the queue is drained.</summary>
+    public async IAsyncEnumerable<Contracts.Delivery> DrainAsync(
+        Guid deviceId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        QueuePosition? after = null;
+        while (true)
+        {
+            var page = await messages.ReadQueueAsync(deviceId, after, Limits.DrainPageSize, time.GetUtcNow(), cancellationToken);
+            foreach (var copy in page)
+            {
+                yield return ToDelivery(copy.ConversationId, copy.MessageId, copy.Sequence, copy.SenderAccountId, copy.SenderDeviceId, copy.AcceptedAt, copy.Ciphertext);
+            }
+
+            if (page.Count < Limits.DrainPageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Position;
+        }
+    }
+
+    private async Task PushAsync(MessageBatch batch, StoredAck ack)
+    {
+        foreach (var copy in batch.Copies)
+        {
+            var delivery = ToDelivery(batch.ConversationId, batch.MessageId, ack.Sequence, batch.SenderAccountId, batch.SenderDeviceId, ack.AcceptedAt, copy.Ciphertext);
+            try
+            {
+                await hub.Clients.Group(DeviceGroup(copy.DeviceId)).SendAsync(HubMethods.Receive, delivery);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+            {
+                // The copy is in the durable queue: the device gets it when it drains.
+                var errorType = e.GetType().Name;
+                LogPushFailed(logger, copy.DeviceId, errorType);
+            }
+        }
+    }
+
+    private static SendResult Answer(SendRequest request, AppendResult result, Guid deviceId) =>
+        result.Status == AppendStatus.IdConflict || result.Ack!.SenderDeviceId != deviceId
+            ? new SendResult { Error = Problems.Hub(ErrorCodes.MessageIdConflict, "This message id is already used in this conversation.") }
+            : new SendResult
+            {
+                Ack = new SendAck
+                {
+                    ConversationId = request.ConversationId,
+                    MessageId = request.MessageId,
+                    Sequence = result.Ack.Sequence,
+                    AcceptedAtUnixMs = result.Ack.AcceptedAt.ToUnixTimeMilliseconds(),
+                },
+            };
+
+    private static Contracts.Delivery ToDelivery(
+        Guid conversationId, Guid messageId, long sequence, Guid senderAccountId, Guid senderDeviceId, DateTimeOffset acceptedAt, byte[] ciphertext) =>
+        new()
+        {
+            ConversationId = conversationId,
+            MessageId = messageId,
+            Sequence = sequence,
+            SenderAccountId = senderAccountId,
+            SenderDeviceId = senderDeviceId,
+            SentAtUnixMs = acceptedAt.ToUnixTimeMilliseconds(),
+            Ciphertext = ciphertext,
+        };
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stored message {Sequence} of conversation {ConversationId} with {CopyCount} copies")]
+    private static partial void LogStored(ILogger logger, Guid conversationId, long sequence, int copyCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Push to device {DeviceId} failed ({ErrorType}); the copy stays queued")]
+    private static partial void LogPushFailed(ILogger logger, Guid deviceId, string errorType);
+}

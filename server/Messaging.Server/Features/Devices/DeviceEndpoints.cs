@@ -1,0 +1,47 @@
+using Messaging.Contracts;
+using Messaging.Server.Features.Accounts;
+using Messaging.Server.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Messaging.Server.Features.Devices;
+
+internal static class DeviceEndpoints
+{
+    public static IServiceCollection AddDevices(this IServiceCollection services)
+    {
+        services.AddSingleton<DeviceService>();
+        services.AddSingleton<DeviceConnections>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapDeviceEndpoints(this IEndpointRouteBuilder app)
+    {
+        var devices = app.MapGroup(Routes.Devices).WithTags("Devices").RequireAuthorization(Policies.Account);
+        devices.MapPost("", RegisterAsync).WithName("RegisterDevice").WithSummary("Register a device of the signed-in account.");
+        devices.MapGet("", ListAsync).WithName("ListDevices").WithSummary("The signed-in account's active devices.");
+        devices.MapDelete("/{deviceId:guid}", RevokeAsync).WithName("RevokeDevice")
+            .WithSummary("Revoke a device (its owner, or an admin): it stops receiving and its queue is deleted.");
+        return app;
+    }
+
+    private static async Task<Results<Created<DeviceInfo>, ProblemHttpResult>> RegisterAsync(
+        RegisterDeviceRequest request, HttpContext context, DeviceService service, CancellationToken cancellationToken)
+    {
+        if (DeviceService.Validate(request) is { } problem)
+        {
+            return Problems.Invalid(problem);
+        }
+
+        var device = await service.RegisterAsync(Caller.From(context.User), request, cancellationToken);
+        return TypedResults.Created(Routes.Device(device.Id), DeviceService.ToInfo(device));
+    }
+
+    private static async Task<Ok<DeviceInfo[]>> ListAsync(HttpContext context, DeviceService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await service.ListOwnAsync(Caller.From(context.User), cancellationToken)).Select(DeviceService.ToInfo).ToArray());
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(
+        Guid deviceId, HttpContext context, DeviceService service, CancellationToken cancellationToken) =>
+        await service.RevokeAsync(Caller.From(context.User), deviceId, cancellationToken) is null
+            ? TypedResults.NoContent()
+            : Problems.NotFound("The device");
+}

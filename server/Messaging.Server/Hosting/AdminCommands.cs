@@ -1,0 +1,48 @@
+using Messaging.Contracts;
+using Messaging.Server.Features.Accounts;
+
+namespace Messaging.Server.Hosting;
+
+/// <summary>
+/// Commands for a fresh install, run instead of the server: <c>create-admin --login NAME</c> creates the first
+/// admin account. The password comes from MESSAGING_ADMIN_PASSWORD or the first line of standard input, never
+/// from the command line (which other users of the machine can read).
+/// </summary>
+internal static class AdminCommands
+{
+    public static bool IsCommand(string[] args) => args is ["create-admin", ..];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var login = ArgumentAfter(args, "--login");
+        if (login is null)
+        {
+            await Console.Error.WriteLineAsync("usage: create-admin --login NAME   (password from MESSAGING_ADMIN_PASSWORD or standard input)");
+            return 2;
+        }
+
+        var password = Environment.GetEnvironmentVariable("MESSAGING_ADMIN_PASSWORD") ?? await Console.In.ReadLineAsync() ?? "";
+        var rest = args.Where((_, i) => i > 0 && args[i] != "--login" && args[i - 1] != "--login").ToArray();
+        await using var app = ServerHost.Build(rest);
+        var accounts = app.Services.GetRequiredService<AccountService>();
+        var outcome = await accounts.CreateAsync(new CreateAccountRequest(login, password, Roles.Admin), createdBy: null, CancellationToken.None);
+        switch (outcome)
+        {
+            case AccountService.CreateOutcome.Created created:
+                await Console.Out.WriteLineAsync($"Created admin account {created.AccountId}.");
+                return 0;
+            case AccountService.CreateOutcome.Invalid invalid:
+                await Console.Error.WriteLineAsync(invalid.Detail);
+                return 1;
+            default:
+                await Console.Error.WriteLineAsync("An account with this login exists already.");
+                return 1;
+        }
+    }
+
+    private static string? ArgumentAfter(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+}

@@ -1,0 +1,69 @@
+namespace Messaging.Server.Hosting;
+
+/// <summary>Everything an operator can set, under the <c>Messaging</c> configuration section.</summary>
+internal sealed class MessagingOptions
+{
+    public const string Section = "Messaging";
+
+    /// <summary>Holds the embedded SQLite file and the generated key file; relative paths are under the content root.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public StorageOptions Storage { get; set; } = new();
+
+    public KeyOptions Keys { get; set; } = new();
+
+    public TokenOptions Tokens { get; set; } = new();
+
+    public DeliveryOptions Delivery { get; set; } = new();
+
+    /// <summary>Origins (scheme://host[:port]) allowed to open the WebSocket besides the server's own origin.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+}
+
+internal sealed class StorageOptions
+{
+    /// <summary>When set, MongoDB (a replica set) is the store; otherwise the embedded SQLite file.</summary>
+    public string? MongoConnectionString { get; set; }
+
+    public string MongoDatabase { get; set; } = "messaging";
+}
+
+internal sealed class KeyOptions
+{
+    /// <summary>Base64 of 32 random bytes. Several server nodes must share it.</summary>
+    public string? TokenSigningKey { get; set; }
+
+    /// <summary>Base64 of 32 random bytes, for the keyed hashes that find accounts without storing login names.</summary>
+    public string? BlindIndexKey { get; set; }
+}
+
+internal sealed class TokenOptions
+{
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+internal sealed class DeliveryOptions
+{
+    /// <summary>Largest ciphertext for one device.</summary>
+    public int MaxCopyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Largest sum of the ciphertexts of one message.</summary>
+    public int MaxBatchBytes { get; set; } = 1024 * 1024;
+
+    public int MaxCopiesPerBatch { get; set; } = 500;
+
+    public int MaxAcknowledgementsPerCall { get; set; } = 500;
+
+    /// <summary>How long a copy waits for its device before it is deleted unread.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    public int DrainPageSize { get; set; } = 200;
+
+    /// <summary>
+    /// The largest hub frame accepted. It must exceed the batch limit (JSON carries bytes as base64) so that an
+    /// oversized batch gets a clear <c>payload-too-large</c> error instead of a dropped connection.
+    /// </summary>
+    public long MaxHubMessageBytes => (MaxBatchBytes * 4L / 3) + (MaxCopiesPerBatch * 128L) + (64 * 1024);
+}

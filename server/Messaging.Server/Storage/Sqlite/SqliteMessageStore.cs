@@ -1,0 +1,155 @@
+using Messaging.Server.Features.Delivery;
+using Microsoft.Data.Sqlite;
+using static Messaging.Server.Storage.Sqlite.SqliteValues;
+
+namespace Messaging.Server.Storage.Sqlite;
+
+internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
+{
+    public Task<AppendResult> AppendAsync(MessageBatch batch, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            // The idempotency check runs inside the write transaction, so two racing retries cannot both insert.
+            var existing = await FindAckAsync(connection, transaction, batch.ConversationId, batch.MessageId);
+            if (existing is not null)
+            {
+                return existing.SenderDeviceId == batch.SenderDeviceId
+                    ? new AppendResult(AppendStatus.Duplicate, existing)
+                    : new AppendResult(AppendStatus.IdConflict, null);
+            }
+
+            var (sequence, enqueuedAt) = await NextPositionAsync(connection, transaction, batch);
+            await InsertMessageAsync(connection, transaction, batch, sequence);
+            await InsertCopiesAsync(connection, transaction, batch, sequence, enqueuedAt);
+            return new AppendResult(AppendStatus.Stored, new StoredAck(batch.SenderDeviceId, sequence, batch.AcceptedAt));
+        }, cancellationToken);
+
+    public Task<StoredAck?> FindAckAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken) =>
+        database.ReadAsync(connection => FindAckAsync(connection, null, conversationId, messageId));
+
+    public Task<IReadOnlyList<QueuedCopy>> ReadQueueAsync(
+        Guid deviceId, QueuePosition? after, int limit, DateTimeOffset now, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<QueuedCopy>>(async connection =>
+            await connection.Command(
+                    """
+                    SELECT device_id, conversation_id, message_id, sequence, sender_account_id, sender_device_id,
+                           accepted_at, ciphertext, enqueued_at
+                    FROM queue
+                    WHERE device_id = $device AND expires_at > $now
+                      AND (enqueued_at, conversation_id, sequence) > ($at, $conversation, $sequence)
+                    ORDER BY enqueued_at, conversation_id, sequence
+                    LIMIT $limit;
+                    """)
+                .With("$device", Id(deviceId))
+                .With("$now", Time(now))
+                .With("$at", after?.EnqueuedAtTicks ?? -1)
+                .With("$conversation", after is { } a ? Id(a.ConversationId) : "")
+                .With("$sequence", after?.Sequence ?? -1)
+                .With("$limit", limit)
+                .ReadAllAsync(r => new QueuedCopy(
+                    r.GetId(0), r.GetId(1), r.GetId(2), r.GetInt64(3), r.GetId(4), r.GetId(5), r.GetTime(6), r.GetBytes(7),
+                    new QueuePosition(r.GetInt64(8), r.GetId(1), r.GetInt64(3))), cancellationToken));
+
+    public Task<int> DeleteCopiesAsync(Guid deviceId, IReadOnlyCollection<CopyRef> copies, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            await using var delete = connection.Command(
+                "DELETE FROM queue WHERE device_id = $device AND conversation_id = $conversation AND message_id = $message;", transaction);
+            var device = delete.Parameters.AddWithValue("$device", Id(deviceId));
+            var conversation = delete.Parameters.Add("$conversation", SqliteType.Text);
+            var message = delete.Parameters.Add("$message", SqliteType.Text);
+            var removed = 0;
+            foreach (var copy in copies.Distinct())
+            {
+                conversation.Value = Id(copy.ConversationId);
+                message.Value = Id(copy.MessageId);
+                removed += await delete.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+
+            return removed;
+        }, cancellationToken);
+
+    public Task<int> DeleteQueueAsync(Guid deviceId, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, transaction) =>
+            connection.Command("DELETE FROM queue WHERE device_id = $device;", transaction)
+                .With("$device", Id(deviceId))
+                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+
+    public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var copies = await connection.Command("DELETE FROM queue WHERE expires_at <= $now;", transaction)
+                .With("$now", Time(now))
+                .ExecuteNonQueryAsync(CancellationToken.None);
+            await connection.Command("DELETE FROM messages WHERE expires_at <= $now;", transaction)
+                .With("$now", Time(now))
+                .ExecuteNonQueryAsync(CancellationToken.None);
+            return copies;
+        }, cancellationToken);
+
+    private static async Task<StoredAck?> FindAckAsync(
+        SqliteConnection connection, SqliteTransaction? transaction, Guid conversationId, Guid messageId) =>
+        (await connection.Command(
+                "SELECT sender_device_id, sequence, accepted_at FROM messages WHERE conversation_id = $c AND message_id = $m;",
+                transaction)
+            .With("$c", Id(conversationId))
+            .With("$m", Id(messageId))
+            .ReadAllAsync(r => new StoredAck(r.GetId(0), r.GetInt64(1), r.GetTime(2)), CancellationToken.None)).SingleOrDefault();
+
+    /// <summary>
+    /// Takes the conversation's next sequence number and an enqueue time that is strictly later than the previous
+    /// one in this conversation, even if the clock steps back, so queue order always follows sequence order.
+    /// </summary>
+    private static async Task<(long Sequence, long EnqueuedAt)> NextPositionAsync(
+        SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch)
+    {
+        var row = (await connection.Command(
+                """
+                UPDATE conversations
+                SET last_sequence = last_sequence + 1, last_enqueued_at = max(last_enqueued_at + 1, $now)
+                WHERE id = $c
+                RETURNING last_sequence, last_enqueued_at;
+                """, transaction)
+            .With("$c", Id(batch.ConversationId))
+            .With("$now", Time(batch.AcceptedAt))
+            .ReadAllAsync(r => (r.GetInt64(0), r.GetInt64(1)), CancellationToken.None)).SingleOrDefault();
+        return row == default ? throw new InvalidOperationException("The conversation does not exist.") : row;
+    }
+
+    private static Task<int> InsertMessageAsync(SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch, long sequence) =>
+        connection.Command(
+                """
+                INSERT INTO messages (conversation_id, message_id, sender_account_id, sender_device_id, sequence, accepted_at, expires_at)
+                VALUES ($c, $m, $sa, $sd, $seq, $at, $exp);
+                """, transaction)
+            .With("$c", Id(batch.ConversationId))
+            .With("$m", Id(batch.MessageId))
+            .With("$sa", Id(batch.SenderAccountId))
+            .With("$sd", Id(batch.SenderDeviceId))
+            .With("$seq", sequence)
+            .With("$at", Time(batch.AcceptedAt))
+            .With("$exp", Time(batch.ExpiresAt))
+            .ExecuteNonQueryAsync(CancellationToken.None);
+
+    private static async Task InsertCopiesAsync(
+        SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch, long sequence, long enqueuedAt)
+    {
+        await using var insert = connection.Command(
+            """
+            INSERT INTO queue (device_id, enqueued_at, conversation_id, sequence, message_id, sender_account_id,
+                               sender_device_id, accepted_at, expires_at, ciphertext)
+            VALUES ($device, $enq, $c, $seq, $m, $sa, $sd, $at, $exp, $ciphertext);
+            """, transaction);
+        insert.With("$enq", enqueuedAt).With("$c", Id(batch.ConversationId)).With("$seq", sequence)
+            .With("$m", Id(batch.MessageId)).With("$sa", Id(batch.SenderAccountId)).With("$sd", Id(batch.SenderDeviceId))
+            .With("$at", Time(batch.AcceptedAt)).With("$exp", Time(batch.ExpiresAt));
+        var device = insert.Parameters.Add("$device", SqliteType.Text);
+        var ciphertext = insert.Parameters.Add("$ciphertext", SqliteType.Blob);
+        foreach (var copy in batch.Copies)
+        {
+            device.Value = Id(copy.DeviceId);
+            ciphertext.Value = copy.Ciphertext;
+            await insert.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+    }
+}

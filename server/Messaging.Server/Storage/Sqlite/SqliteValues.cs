@@ -1,0 +1,68 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Messaging.Server.Storage.Sqlite;
+
+/// <summary>How values are written to and read from SQLite: ids as text, times as UTC ticks.</summary>
+internal static class SqliteValues
+{
+    public static string Id(Guid id) => id.ToString("D", CultureInfo.InvariantCulture);
+
+    public static long Time(DateTimeOffset time) => time.UtcTicks;
+
+    public static Guid GetId(this SqliteDataReader reader, int ordinal) => Guid.ParseExact(reader.GetString(ordinal), "D");
+
+    public static Guid? GetNullableId(this SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetId(ordinal);
+
+    public static DateTimeOffset GetTime(this SqliteDataReader reader, int ordinal) => new(reader.GetInt64(ordinal), TimeSpan.Zero);
+
+    public static DateTimeOffset? GetNullableTime(this SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetTime(ordinal);
+
+    public static string? GetNullableString(this SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    public static byte[] GetBytes(this SqliteDataReader reader, int ordinal) => (byte[])reader.GetValue(ordinal);
+
+    public static SqliteCommand Command(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    public static SqliteCommand With(this SqliteCommand command, string name, object? value)
+    {
+        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    /// <summary>SQL text for an IN list of <paramref name="count"/> parameters named with <paramref name="prefix"/>.</summary>
+    public static string InList(string prefix, int count) =>
+        string.Join(", ", Enumerable.Range(0, count).Select(i => $"${prefix}{i}"));
+
+    public static SqliteCommand WithIds(this SqliteCommand command, string prefix, IEnumerable<Guid> ids)
+    {
+        var i = 0;
+        foreach (var id in ids)
+        {
+            command.With($"${prefix}{i++}", Id(id));
+        }
+
+        return command;
+    }
+
+    public static async Task<List<T>> ReadAllAsync<T>(this SqliteCommand command, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
+    {
+        var results = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            results.Add(map(reader));
+        }
+
+        return results;
+    }
+}

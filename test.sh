@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test of the repository: the formatting gate, then every test project of the solution.
+# Prints one closing line "tests: N passed, N failed, N skipped" and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+configuration="${CONFIGURATION:-Release}"
+results="$(pwd)/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+echo "== formatting (dotnet format --verify-no-changes)"
+dotnet format Messaging.sln --verify-no-changes
+
+echo "== build ($configuration)"
+dotnet build Messaging.sln -c "$configuration" -nologo -clp:ErrorsOnly
+
+echo "== tests"
+status=0
+dotnet test Messaging.sln -c "$configuration" --no-build -nologo \
+  --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" 2>&1 \
+  | tee "$results/console.log" || status=$?
+
+# Totals from the TRX files (one per test project): the counters element holds passed, failed and notExecuted.
+summary=$(python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+files = glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)
+for f in files:
+    c = ET.parse(f).getroot().find("t:ResultSummary/t:Counters", ns)
+    passed += int(c.get("passed", 0)); failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
+    skipped += int(c.get("notExecuted", 0))
+print(f"{passed} {failed} {skipped} {len(files)}")
+PY
+)
+read -r passed failed skipped files <<<"$summary"
+
+# Say plainly which tests were skipped and why (the MongoDB contract run, when no MongoDB is configured).
+grep -E "^\s+Skipped " "$results/console.log" | sed -E 's/^\s+/  /' | sort -u | head -n 5 || true
+if [ "$skipped" -gt 0 ]; then
+  echo "note: $skipped tests skipped; set MESSAGING_TEST_MONGODB=mongodb://HOST:27017/?replicaSet=rs0 to run the MongoDB contract suite."
+fi
+
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$files" -eq 0 ] || [ "$passed" -eq 0 ]; then
+  echo "FAILED" >&2
+  exit 1
+fi

@@ -1,0 +1,227 @@
+using Messaging.Client;
+using Messaging.Contracts;
+using Messaging.Server.Features.Delivery;
+using Messaging.Testing;
+
+namespace Messaging.Server.Tests.Features.Delivery;
+
+/// <summary>Store-and-forward through the real hub: real Kestrel on loopback, a real SQLite file.</summary>
+public sealed class DeliveryTests : IAsyncLifetime
+{
+    private readonly TestCiphertext cipher = new();
+    private TestServer server = null!;
+    private Scenario scenario = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        server = await TestServer.StartAsync();
+        scenario = await Scenario.StartAsync(server);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await scenario.DisposeAsync();
+        await server.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(MessagingProtocol.Json)]
+    [InlineData(MessagingProtocol.MessagePack)]
+    public async Task Send_TwoConnectedDevices_DeliversInOrderAndAckDeletesCopies(MessagingProtocol protocol)
+    {
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.MemberAsync();
+        var conversation = await scenario.ConversationAsync(alice, bob);
+        var aliceDevice = await scenario.DeviceAsync(alice, protocol);
+        var bobDevice = await scenario.DeviceAsync(bob, protocol);
+
+        var acks = new List<SendAck>();
+        foreach (var text in new[] { "first", "second", "third" })
+        {
+            acks.Add(await aliceDevice.SendTextAsync(conversation, cipher, text));
+        }
+
+        var received = await bobDevice.ReceiveAsync(3);
+
+        Assert.Equal([1L, 2L, 3L], acks.Select(a => a.Sequence));
+        Assert.Equal(["first", "second", "third"], received.Select(d => cipher.Open(d.Ciphertext)));
+        Assert.Equal(acks.Select(a => a.MessageId), received.Select(d => d.MessageId));
+        Assert.All(received, d => Assert.Equal(aliceDevice.DeviceId, d.SenderDeviceId));
+        Assert.All(received, d => Assert.Equal(alice.AccountId, d.SenderAccountId));
+        await Eventually.WaitAsync(async () => (await QueueAsync(bobDevice.DeviceId)).Count == 0, "acknowledged copies to be deleted");
+    }
+
+    [Fact]
+    public async Task Drain_OfflineDeviceReconnects_ReceivesEverythingInSequenceOrderThenDrainedSignal()
+    {
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.MemberAsync();
+        var conversation = await scenario.ConversationAsync(alice, bob);
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob, connect: false);
+        const int Count = 450; // more than two drain pages
+
+        for (var i = 0; i < Count; i++)
+        {
+            await aliceDevice.SendTextAsync(conversation, cipher, $"message {i}");
+        }
+
+        await bobDevice.ConnectAsync(Scenario.Timeout());
+        var received = await bobDevice.ReceiveAsync(Count);
+        await bobDevice.WaitForDrainAsync(Scenario.Timeout());
+
+        Assert.Equal(Enumerable.Range(1, Count).Select(i => (long)i), received.Select(d => d.Sequence));
+        Assert.Equal(Enumerable.Range(0, Count).Select(i => $"message {i}"), received.Select(d => cipher.Open(d.Ciphertext)));
+        Assert.True(bobDevice.DrainCount >= 1);
+    }
+
+    [Fact]
+    public async Task Send_SenderHasOtherDevices_TheyGetACopyButTheSendingDeviceDoesNot()
+    {
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.MemberAsync();
+        var conversation = await scenario.ConversationAsync(alice, bob);
+        var alicePhone = await scenario.DeviceAsync(alice);
+        var aliceLaptop = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+
+        var ack = await alicePhone.SendTextAsync(conversation, cipher, "to everyone");
+
+        Assert.Equal(ack.MessageId, (await aliceLaptop.ReceiveAsync(1)).Single().MessageId);
+        Assert.Equal(ack.MessageId, (await bobDevice.ReceiveAsync(1)).Single().MessageId);
+        Assert.Empty(await QueueAsync(alicePhone.DeviceId));
+    }
+
+    [Fact]
+    public async Task Send_RetryWithSameMessageId_ReturnsSameAckAndStoresOnce()
+    {
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.MemberAsync();
+        var conversation = await scenario.ConversationAsync(alice, bob);
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob, connect: false);
+        var messageId = MessagingClient.NewMessageId();
+
+        var first = await aliceDevice.SendTextAsync(conversation, cipher, "once", messageId);
+        var retry = await aliceDevice.SendTextAsync(conversation, cipher, "once", messageId);
+        var next = await aliceDevice.SendTextAsync(conversation, cipher, "after");
+
+        Assert.Equal(first.Sequence, retry.Sequence);
+        Assert.Equal(first.AcceptedAtUnixMs, retry.AcceptedAtUnixMs);
+        Assert.Equal(first.Sequence + 1, next.Sequence);
+        var queue = await QueueAsync(bobDevice.DeviceId);
+        Assert.Equal([messageId, next.MessageId], queue.Select(c => c.MessageId));
+    }
+
+    [Fact]
+    public async Task Send_SameMessageIdFromAnotherDevice_IsRejectedAsConflict()
+    {
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.MemberAsync();
+        var conversation = await scenario.ConversationAsync(alice, bob);
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+        var messageId = MessagingClient.NewMessageId();
+        await aliceDevice.SendTextAsync(conversation, cipher, "mine", messageId);
+
+        var error = await Assert.ThrowsAsync<MessagingException>(() => bobDevice.SendTextAsync(conversation, cipher, "stolen id", messageId));
+
+        Assert.Equal(ErrorCodes.MessageIdConflict, error.Code);
+        Assert.Empty(await QueueAsync(aliceDevice.DeviceId));
+    }
+
+    [Fact]
+    public async Task Send_StaleDeviceList_ReturnsDevicesChangedWithTheDifferenceAndStoresNothing()
+    {
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.MemberAsync();
+        var conversation = await scenario.ConversationAsync(alice, bob);
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobOld = await scenario.DeviceAsync(bob, connect: false);
+        var stale = Guid.NewGuid();
+        var bobNew = await scenario.DeviceAsync(bob, connect: false);
+
+        var error = await Assert.ThrowsAsync<MessagingException>(() => aliceDevice.SendAsync(
+            conversation,
+            MessagingClient.NewMessageId(),
+            [new OutgoingCopy { DeviceId = bobOld.DeviceId, Ciphertext = cipher.Seal("x") }, new OutgoingCopy { DeviceId = stale, Ciphertext = cipher.Seal("x") }]));
+
+        Assert.Equal(ErrorCodes.DevicesChanged, error.Code);
+        Assert.Equal([bobNew.DeviceId], error.HubError!.MissingDevices!);
+        Assert.Equal([stale], error.HubError!.ExtraDevices!);
+        Assert.Empty(await QueueAsync(bobOld.DeviceId));
+
+        // The SDK's conversation send fetches the current list itself.
+        var ack = await aliceDevice.SendTextAsync(conversation, cipher, "now right");
+        Assert.Equal(1, ack.Sequence);
+        Assert.Single(await QueueAsync(bobNew.DeviceId));
+    }
+
+    [Fact]
+    public async Task Ack_Unacknowledged_IsDeliveredAgainOnReconnect_Acknowledged_IsNot()
+    {
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.MemberAsync();
+        var conversation = await scenario.ConversationAsync(alice, bob);
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+        await aliceDevice.SendTextAsync(conversation, cipher, "kept");
+        await aliceDevice.SendTextAsync(conversation, cipher, "done");
+        var both = await bobDevice.ReceiveAsync(2, acknowledge: false);
+        await bobDevice.AcknowledgeAsync(both[1]);
+        await bobDevice.DisposeAsync();
+
+        var again = scenario.ClientFor(bob, bobDevice.DeviceId);
+        await again.ConnectAsync(Scenario.Timeout());
+        await again.WaitForDrainAsync(Scenario.Timeout());
+        var redelivered = await again.ReceiveAsync(1);
+
+        Assert.Equal("kept", cipher.Open(redelivered.Single().Ciphertext));
+        Assert.Equal(both[0].MessageId, redelivered.Single().MessageId);
+        await Eventually.WaitAsync(async () => (await QueueAsync(bobDevice.DeviceId)).Count == 0, "the queue to be empty");
+    }
+
+    [Fact]
+    public async Task Acknowledge_Twice_RemovesOnceAndIsHarmless()
+    {
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.MemberAsync();
+        var conversation = await scenario.ConversationAsync(alice, bob);
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+        await aliceDevice.SendTextAsync(conversation, cipher, "one");
+        var delivery = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
+
+        Assert.Equal(1, await bobDevice.AcknowledgeAsync(delivery));
+        Assert.Equal(0, await bobDevice.AcknowledgeAsync(delivery));
+    }
+
+    [Fact]
+    public async Task Restart_ServerStoppedAndStarted_LosesNothingAndClientsReconnect()
+    {
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.MemberAsync();
+        var conversation = await scenario.ConversationAsync(alice, bob);
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob, connect: false);
+        var liveBob = await scenario.DeviceAsync(bob);
+        for (var i = 0; i < 20; i++)
+        {
+            await aliceDevice.SendTextAsync(conversation, cipher, $"before {i}");
+        }
+
+        Assert.Equal(20, (await liveBob.ReceiveAsync(20)).Count);
+        await server.RestartAsync();
+        // Alice's client reconnects by itself; this send waits for it.
+        var after = await aliceDevice.SendTextAsync(conversation, cipher, "after restart");
+        await bobDevice.ConnectAsync(Scenario.Timeout());
+        var received = await bobDevice.ReceiveAsync(21);
+
+        Assert.Equal(21, after.Sequence);
+        Assert.Equal([.. Enumerable.Range(0, 20).Select(i => $"before {i}"), "after restart"], received.Select(d => cipher.Open(d.Ciphertext)));
+        Assert.Equal("after restart", cipher.Open((await liveBob.ReceiveAsync(1)).Single().Ciphertext));
+    }
+
+    private async Task<IReadOnlyList<QueuedCopy>> QueueAsync(Guid deviceId) =>
+        await server.Get<IMessageStore>().ReadQueueAsync(deviceId, null, 10_000, DateTimeOffset.UtcNow, CancellationToken.None);
+}

@@ -1,0 +1,40 @@
+using Messaging.Server.Features.Audit;
+
+namespace Messaging.Server.Tests.Storage;
+
+public abstract partial class StoreContractTests
+{
+    [Fact]
+    public async Task AuditListRecent_SeveralEvents_ReturnsNewestFirstUpToLimit()
+    {
+        var (account, device) = (Guid.NewGuid(), Guid.NewGuid());
+        var oldest = new AuditEvent(Guid.NewGuid(), T0, "login", AuditOutcomes.Denied, null, null, null, "bad-password");
+        var newest = new AuditEvent(Guid.NewGuid(), T0.AddMinutes(2), "device.revoke", AuditOutcomes.Success, account, device, "device:1", null);
+        var middle = new AuditEvent(Guid.NewGuid(), T0.AddMinutes(1), "login", AuditOutcomes.Success, account, null, null, null);
+        foreach (var auditEvent in new[] { oldest, newest, middle })
+        {
+            await Stores.Audit.AppendAsync(auditEvent, Ct);
+        }
+
+        Assert.Equal([newest, middle], await Stores.Audit.ListRecentAsync(2, Ct));
+        Assert.Equal([newest, middle, oldest], await Stores.Audit.ListRecentAsync(10, Ct));
+    }
+
+    [Fact]
+    public async Task AuditListRecent_SameTime_OrdersByIdDescending()
+    {
+        var ids = SortedIds(3);
+        foreach (var id in new[] { ids[1], ids[2], ids[0] })
+        {
+            await Stores.Audit.AppendAsync(new AuditEvent(id, T0, "login", AuditOutcomes.Success, null, null, null, null), Ct);
+        }
+
+        Assert.Equal([ids[2], ids[1], ids[0]], (await Stores.Audit.ListRecentAsync(3, Ct)).Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task StoreHealthIsReady_FreshDatabase_ReturnsTrue()
+    {
+        Assert.True(await Stores.Health.IsReadyAsync(Ct));
+    }
+}

@@ -1,0 +1,31 @@
+namespace Messaging.Testing;
+
+/// <summary>Finds files of the repository from a test's output folder.</summary>
+public static class RepositoryPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>The server's own build output (same configuration as the tests), for running it as a separate process.</summary>
+    public static string ServerAssembly
+    {
+        get
+        {
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+            var path = Path.Combine(Root, "server", "Messaging.Server", "bin", configuration, "net10.0", "Messaging.Server.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException("Build the server first.", path);
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Messaging.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Messaging.sln not found above the test folder.");
+    }
+}
