@@ -10,7 +10,8 @@ public static class RepositoryPaths
     {
         get
         {
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+            // The test runs from tests/<project>/bin/<configuration>/net10.0/.
+            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
             var path = Path.Combine(Root, "server", "Messaging.Server", "bin", configuration, "net10.0", "Messaging.Server.dll");
             return File.Exists(path) ? path : throw new FileNotFoundException("Build the server first.", path);
         }

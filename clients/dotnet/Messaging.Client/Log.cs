@@ -24,7 +24,7 @@ internal static class Log
         LogLevel.Debug, new EventId(6, "Drained"), "The queue is drained ({Count} queued deliveries received).");
 
     private static readonly Action<ILogger, Exception?> DrainFailedMessage = LoggerMessage.Define(
-        LogLevel.Warning, new EventId(7, "DrainFailed"), "Draining the queue failed; the next connection drains again.");
+        LogLevel.Warning, new EventId(7, "DrainFailed"), "Draining the queue failed while connected; retrying.");
 
     private static readonly Action<ILogger, Guid, Guid, Exception?> DuplicateMessage = LoggerMessage.Define<Guid, Guid>(
         LogLevel.Debug, new EventId(8, "DuplicateDelivery"), "Dropped a delivery already received (conversation {ConversationId}, message {MessageId}).");

@@ -69,6 +69,10 @@ public sealed class MessagingApi
     public Task<ConversationDevices> GetConversationDevicesAsync(string accessToken, Guid conversationId, CancellationToken cancellationToken = default) =>
         SendAsync<ConversationDevices>(HttpMethod.Get, Routes.ConversationDevices(conversationId), Bearer(accessToken), null, cancellationToken);
 
+    /// <summary>The signed-in account's active devices.</summary>
+    public async Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync(string accessToken, CancellationToken cancellationToken = default) =>
+        await SendAsync<List<DeviceInfo>>(HttpMethod.Get, Routes.Devices, Bearer(accessToken), null, cancellationToken);
+
     /// <summary>Revokes a device; the server answers 204.</summary>
     public async Task DeleteDeviceAsync(string accessToken, Guid deviceId, CancellationToken cancellationToken = default)
     {

@@ -116,7 +116,7 @@ public sealed partial class MessagingClient
 
     /// <summary>
     /// Streams the queued copies into the receive channel. If the connection drops under it, the next connection
-    /// drains again; if the server fails it while the connection stays up, it is retried with backoff.
+    /// drains again; if the stream fails while the connection stays up, it is retried with backoff.
     /// </summary>
     private async Task DrainAsync(long window)
     {
@@ -147,9 +147,13 @@ public sealed partial class MessagingClient
             {
                 return; // shutting down
             }
-            catch (Exception e)
+            catch (Exception e) when (IsCurrent(window))
             {
                 Log.DrainFailed(_logger, e);
+            }
+            catch (Exception)
+            {
+                return; // the connection dropped under the stream: the next connection drains again
             }
 
             try

@@ -270,6 +270,13 @@ public sealed partial class MessagingClient : IAsyncDisposable
         {
             // A server that accepts and closes at once must not be hammered: back off until a drain succeeds.
             var restarts = Interlocked.Increment(ref _restartsSinceDrain);
+            if (restarts == 2)
+            {
+                // Closed twice without a drain in between: the server may refuse this token (e.g. the device was
+                // revoked); logging in again either fixes it or reports the permanent failure.
+                _tokens.Invalidate();
+            }
+
             await Task.Delay(_options.ReconnectBackoff.GetDelay(restarts - 1), _lifetimeToken);
             await StartWithRetryAsync(_lifetimeToken);
         }

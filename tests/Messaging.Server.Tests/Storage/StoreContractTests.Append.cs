@@ -96,7 +96,7 @@ public abstract partial class StoreContractTests
         var results = await Task.WhenAll(batches.Select(b => Task.Run(() => Stores.Messages.AppendAsync(b, Ct), Ct)));
 
         Assert.All(results, r => Assert.Equal(AppendStatus.Stored, r.Status));
-        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), results.Select(r => r!.Ack!.Sequence).Order());
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), results.Select(r => r.Ack!.Sequence).Order());
         var queue = await ReadAllAsync(recipient, T0);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), queue.Select(c => c.Sequence));
         for (var i = 0; i < batches.Count; i++)
