@@ -3,9 +3,24 @@ namespace Messaging.Testing;
 /// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable
 {
-    public TempDirectory() => Directory.CreateDirectory(Path);
+    public TempDirectory()
+        : this(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "messaging-tests", Guid.NewGuid().ToString("N")), create: true)
+    {
+    }
 
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "messaging-tests", Guid.NewGuid().ToString("N"));
+    private TempDirectory(string path, bool create)
+    {
+        Path = path;
+        if (create)
+        {
+            Directory.CreateDirectory(path);
+        }
+    }
+
+    public string Path { get; }
+
+    /// <summary>A folder path that does not exist yet (the code under test creates it); deleted on dispose.</summary>
+    public static TempDirectory NotCreated(string path) => new(path, create: false);
 
     /// <summary>Every byte of every file in the folder (the SQLite file, its WAL, the key file).</summary>
     public IEnumerable<(string File, byte[] Bytes)> ReadAllFiles() =>

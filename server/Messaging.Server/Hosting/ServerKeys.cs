@@ -52,17 +52,10 @@ internal sealed class ServerKeys
     {
         if (!File.Exists(path))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             var fresh = new KeyFile(RandomNumberGenerator.GetBytes(KeyBytes), RandomNumberGenerator.GetBytes(KeyBytes));
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            }
-
             try
             {
-                using var stream = new FileStream(path, options);
+                using var stream = OwnerOnlyFiles.CreateNewFile(path);
                 JsonSerializer.Serialize(stream, fresh);
                 stream.Flush(flushToDisk: true);
             }

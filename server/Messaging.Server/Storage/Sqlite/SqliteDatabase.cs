@@ -1,3 +1,4 @@
+using Messaging.Server.Hosting;
 using Microsoft.Data.Sqlite;
 
 namespace Messaging.Server.Storage.Sqlite;
@@ -34,22 +35,9 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
     /// </summary>
     private static void CreateOwnerOnly(string filePath)
     {
-        var folder = Path.GetDirectoryName(filePath)!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-            return;
-        }
-
-        Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
-            using var _ = new FileStream(filePath, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
+            using var _ = OwnerOnlyFiles.CreateNewFile(filePath);
         }
         catch (IOException) when (File.Exists(filePath))
         {
