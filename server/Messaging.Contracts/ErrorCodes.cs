@@ -18,6 +18,7 @@ public static class ErrorCodes
     public const string NotAMember = "not-a-member";
     public const string DevicesChanged = "devices-changed";
     public const string MessageIdConflict = "message-id-conflict";
+    public const string RateLimited = "rate-limited";
     public const string Internal = "internal-error";
 
     /// <summary>Problem-details <c>type</c> URI for a code.</summary>

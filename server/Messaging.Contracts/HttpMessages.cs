@@ -25,7 +25,10 @@ public sealed record DeviceSessionRequest(Guid DeviceId);
 /// <summary>A short-lived access token; <see cref="DeviceId"/> is set when the token is bound to a device.</summary>
 public sealed record TokenResponse(string AccessToken, long ExpiresAtUnixMs, Guid AccountId, Guid? DeviceId);
 
-/// <summary>A device's public identity, opaque to the server in this version (base64 in JSON).</summary>
+/// <summary>
+/// A device's public identity (base64 in JSON): the 129-byte v1 identity of docs/protocol.md §2, whose signature the
+/// server verifies at registration.
+/// </summary>
 public sealed record RegisterDeviceRequest(byte[] Identity);
 
 public sealed record DeviceInfo(Guid DeviceId, Guid AccountId, byte[] Identity, long CreatedAtUnixMs);

@@ -15,6 +15,9 @@ public static class Routes
 
     public static string Device(Guid deviceId) => $"{Devices}/{deviceId}";
     public static string ConversationDevices(Guid conversationId) => $"{Conversations}/{conversationId}/devices";
+    public static string DevicePrekeys(Guid deviceId) => $"{Devices}/{deviceId}/prekeys";
+    public static string DevicePrekeyStatus(Guid deviceId) => $"{Devices}/{deviceId}/prekeys/status";
+    public static string AccountBundles(Guid accountId) => $"{Accounts}/{accountId}/bundles";
 }
 
 /// <summary>Names of hub methods, in both directions.</summary>
@@ -31,4 +34,10 @@ public static class HubMethods
 
     /// <summary>Server to client: one live delivery (<see cref="Delivery"/>).</summary>
     public const string Receive = "Receive";
+
+    /// <summary>
+    /// Server to client: a bundle fetch left this device with few one-time prekeys (<see cref="PrekeyStatus"/>);
+    /// the device should upload more.
+    /// </summary>
+    public const string PrekeysLow = "PrekeysLow";
 }

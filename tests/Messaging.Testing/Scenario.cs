@@ -87,8 +87,12 @@ public sealed class Scenario : IAsyncDisposable
         return new TestPerson(login, Password, created.AccountId, token.AccessToken);
     }
 
-    public async Task<DeviceInfo> RegisterDeviceAsync(TestPerson person) =>
-        await Api.RegisterDeviceAsync(person.Token, new RegisterDeviceRequest(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+    /// <summary>Registers a device with a real, new identity (whose keys are then thrown away).</summary>
+    public Task<DeviceInfo> RegisterDeviceAsync(TestPerson person) => RegisterDeviceAsync(person, TestIdentities.NewIdentity());
+
+    /// <summary>Registers a device with <paramref name="identity"/>, whose signing key the test keeps to sign prekeys.</summary>
+    public async Task<DeviceInfo> RegisterDeviceAsync(TestPerson person, TestIdentity identity) =>
+        await Api.RegisterDeviceAsync(person.Token, new RegisterDeviceRequest(identity.Encoded));
 
     /// <summary>A client for a new device of <paramref name="person"/>; connected unless asked otherwise.</summary>
     public async Task<MessagingClient> DeviceAsync(TestPerson person, MessagingProtocol protocol = MessagingProtocol.Json, bool connect = true)

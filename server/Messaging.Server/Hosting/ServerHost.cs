@@ -4,6 +4,7 @@ using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
+using Messaging.Server.Features.Keys;
 using Messaging.Server.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,7 +39,9 @@ internal static class ServerHost
             .AddAccounts()
             .AddDevices()
             .AddConversations()
-            .AddDelivery();
+            .AddDelivery()
+            .AddKeys()
+            .AddRateLimits();
 
         var app = builder.Build();
         app.UseMiddleware<RequestLogging>();
@@ -50,6 +53,7 @@ internal static class ServerHost
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimits();
 
         app.MapHealthChecks(Routes.HealthLive, new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks(Routes.HealthReady, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
@@ -58,6 +62,7 @@ internal static class ServerHost
         app.MapDeviceEndpoints();
         app.MapConversationEndpoints();
         app.MapDeliveryHub();
+        app.MapKeyEndpoints();
         return app;
     }
 }

@@ -181,6 +181,24 @@ public sealed class HttpApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RegisterDevice_BadSignatureOrNotAnIdentity_IsInvalidRequest()
+    {
+        var alice = await scenario.MemberAsync();
+        var identity = TestIdentities.NewIdentity().Encoded;
+        byte[] badSignature = [.. identity[..^1], (byte)(identity[^1] ^ 1)];
+        byte[] otherVersion = [0x02, .. identity[1..]];
+
+        foreach (var bytes in new[] { badSignature, otherVersion, identity[..^1], System.Security.Cryptography.RandomNumberGenerator.GetBytes(129) })
+        {
+            var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.RegisterDeviceAsync(alice.Token, new RegisterDeviceRequest(bytes)));
+            Assert.Equal(ErrorCodes.InvalidRequest, error.Code);
+        }
+
+        Assert.Empty(await scenario.Api.ListDevicesAsync(alice.Token));
+        Assert.NotNull(await scenario.Api.RegisterDeviceAsync(alice.Token, new RegisterDeviceRequest(identity)));
+    }
+
+    [Fact]
     public async Task ConversationDevices_NonMember_IsNotFoundAndAudited()
     {
         var alice = await scenario.MemberAsync();

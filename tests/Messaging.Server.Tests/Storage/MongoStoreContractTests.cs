@@ -34,6 +34,7 @@ public sealed class MongoStoreContractTests : StoreContractTests
             new MongoConversationStore(context),
             new MongoMessageStore(context),
             new MongoAuditLog(context),
+            new MongoPrekeyStore(context),
             context);
     }
 

@@ -19,6 +19,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests
             new SqliteConversationStore(database),
             new SqliteMessageStore(database),
             new SqliteAuditLog(database),
+            new SqlitePrekeyStore(database),
             database));
     }
 

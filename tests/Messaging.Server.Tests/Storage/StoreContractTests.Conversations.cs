@@ -48,4 +48,19 @@ public abstract partial class StoreContractTests
         Assert.Equal(3, (await Stores.Conversations.ListForAccountAsync(patient, Ct)).Count);
         Assert.Empty(await Stores.Conversations.ListForAccountAsync(Guid.NewGuid(), Ct));
     }
+
+    [Fact]
+    public async Task ConversationShares_MembersOfOneConversation_IsTrueBothWaysAndFalseOtherwise()
+    {
+        var (doctor, patient, other, stranger) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await NewConversationAsync(doctor, patient, other);
+        await NewConversationAsync(other, stranger);
+
+        Assert.True(await Stores.Conversations.SharesConversationAsync(doctor, patient, Ct));
+        Assert.True(await Stores.Conversations.SharesConversationAsync(patient, doctor, Ct));
+        Assert.True(await Stores.Conversations.SharesConversationAsync(stranger, other, Ct));
+        Assert.False(await Stores.Conversations.SharesConversationAsync(doctor, stranger, Ct));
+        Assert.False(await Stores.Conversations.SharesConversationAsync(doctor, doctor, Ct));
+        Assert.False(await Stores.Conversations.SharesConversationAsync(Guid.NewGuid(), patient, Ct));
+    }
 }

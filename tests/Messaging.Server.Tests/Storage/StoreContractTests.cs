@@ -4,6 +4,7 @@ using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
+using Messaging.Server.Features.Keys;
 using Messaging.Server.Storage;
 
 namespace Messaging.Server.Tests.Storage;
@@ -15,6 +16,7 @@ internal sealed record StoreSet(
     IConversationStore Conversations,
     IMessageStore Messages,
     IAuditLog Audit,
+    IPrekeyStore Prekeys,
     IStoreHealth Health);
 
 /// <summary>

@@ -40,6 +40,13 @@ internal sealed class MongoConversationStore(MongoContext context) : IConversati
         return [.. documents.Select(ToConversation)];
     }
 
+    public async Task<bool> SharesConversationAsync(Guid accountId, Guid otherAccountId, CancellationToken cancellationToken) =>
+        accountId != otherAccountId
+        && await context.Conversations
+            .Find(Builders<ConversationDocument>.Filter.All(c => c.Members, [accountId, otherAccountId]))
+            .Limit(1)
+            .AnyAsync(cancellationToken);
+
     private static Conversation ToConversation(ConversationDocument d) =>
         new(d.Id, d.CreatedBy, [.. d.Members], MongoValues.Time(d.CreatedAt));
 }

@@ -51,6 +51,16 @@ internal static class MongoIndexes
         [
             Plain(Builders<AuditEventDocument>.IndexKeys.Descending(e => e.At).Descending(e => e.Id), "audit_by_time"),
         ], cancellationToken);
+
+        // The key directory: device_prekeys is found by _id only; one-time prekeys by id (unique per device and kind)
+        // and in the order they are handed out.
+        await context.EnsureCollectionAsync(DevicePrekeysDocument.CollectionName, cancellationToken);
+        var prekeys = Builders<OneTimePrekeyDocument>.IndexKeys;
+        await context.OneTimePrekeys().Indexes.CreateManyAsync(
+        [
+            Unique(prekeys.Ascending(k => k.DeviceId).Ascending(k => k.Kind).Ascending(k => k.KeyId), "one_time_prekeys_by_id"),
+            Plain(prekeys.Ascending(k => k.DeviceId).Ascending(k => k.Kind).Ascending(k => k.Batch).Ascending(k => k.Order), "one_time_prekeys_order"),
+        ], cancellationToken);
     }
 
     private static CreateIndexModel<T> Unique<T>(IndexKeysDefinition<T> keys, string name) =>

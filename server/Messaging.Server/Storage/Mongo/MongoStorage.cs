@@ -3,6 +3,7 @@ using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
+using Messaging.Server.Features.Keys;
 
 namespace Messaging.Server.Storage.Mongo;
 
@@ -29,6 +30,7 @@ internal static class MongoStorage
         services.AddSingleton<IConversationStore, MongoConversationStore>();
         services.AddSingleton<IMessageStore, MongoMessageStore>();
         services.AddSingleton<IAuditLog, MongoAuditLog>();
+        services.AddSingleton<IPrekeyStore, MongoPrekeyStore>();
         return services;
     }
 }

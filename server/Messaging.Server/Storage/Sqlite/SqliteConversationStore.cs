@@ -32,6 +32,20 @@ internal sealed class SqliteConversationStore(SqliteDatabase database) : IConver
     public Task<IReadOnlyList<Conversation>> ListForAccountAsync(Guid accountId, CancellationToken cancellationToken) =>
         ListAsync("c.id IN (SELECT conversation_id FROM conversation_members WHERE account_id = $key)", Id(accountId), cancellationToken);
 
+    public Task<bool> SharesConversationAsync(Guid accountId, Guid otherAccountId, CancellationToken cancellationToken) =>
+        accountId == otherAccountId
+            ? Task.FromResult(false)
+            : database.ReadAsync(async connection =>
+                (await connection.Command(
+                        """
+                        SELECT EXISTS (
+                            SELECT 1 FROM conversation_members a JOIN conversation_members b ON b.conversation_id = a.conversation_id
+                            WHERE a.account_id = $a AND b.account_id = $b);
+                        """)
+                    .With("$a", Id(accountId))
+                    .With("$b", Id(otherAccountId))
+                    .ReadAllAsync(r => r.GetInt64(0) == 1, cancellationToken)).Single());
+
     private Task<IReadOnlyList<Conversation>> ListAsync(string where, string key, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<Conversation>>(async connection =>
         {

@@ -78,6 +78,31 @@ internal static class SqliteSchema
             reason TEXT);
         CREATE INDEX audit_by_time ON audit_events(at);
         """,
+
+        // 2: the key directory. Public keys only: the signed prekey and the last-resort KEM prekey of each device
+        // (kind 'spk' / 'pqspk', one of each, replaced on upload), and the one-time prekeys (kind 'opk' / 'pqopk'),
+        // handed out oldest first (position) and deleted as they are.
+        """
+        CREATE TABLE signed_prekeys (
+            device_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key_id INTEGER NOT NULL,
+            public_key BLOB NOT NULL,
+            signature BLOB NOT NULL,
+            uploaded_at INTEGER NOT NULL,
+            PRIMARY KEY (device_id, kind)) WITHOUT ROWID;
+
+        CREATE TABLE one_time_prekeys (
+            position INTEGER PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            key_id INTEGER NOT NULL,
+            public_key BLOB NOT NULL,
+            signature BLOB,
+            uploaded_at INTEGER NOT NULL);
+        CREATE UNIQUE INDEX one_time_prekeys_by_id ON one_time_prekeys(device_id, kind, key_id);
+        CREATE INDEX one_time_prekeys_order ON one_time_prekeys(device_id, kind, position);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

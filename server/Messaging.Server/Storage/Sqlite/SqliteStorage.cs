@@ -3,6 +3,7 @@ using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
+using Messaging.Server.Features.Keys;
 
 namespace Messaging.Server.Storage.Sqlite;
 
@@ -25,6 +26,7 @@ internal static class SqliteStorage
         services.AddSingleton<IConversationStore, SqliteConversationStore>();
         services.AddSingleton<IMessageStore, SqliteMessageStore>();
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
+        services.AddSingleton<IPrekeyStore, SqlitePrekeyStore>();
         return services;
     }
 }

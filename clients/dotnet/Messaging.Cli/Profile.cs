@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace Messaging.Cli;
+
+/// <summary>
+/// Where the CLI keeps one identity: the server, the login, the account and device ids (profile.json), and the
+/// device's keys and sessions (state.bin, encrypted at rest with the passphrase). Nothing secret is in clear.
+/// </summary>
+internal sealed class Profile
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private Profile(string folder, ProfileData data)
+    {
+        Folder = folder;
+        Data = data;
+    }
+
+    public string Folder { get; }
+
+    public ProfileData Data { get; private set; }
+
+    public string StatePath => Path.Combine(Folder, "state.bin");
+
+    public string HistoryPath => Path.Combine(Folder, "history.bin");
+
+    /// <summary>The profile folder: --profile, else MESSAGING_PROFILE, else ~/.messaging/default.</summary>
+    public static string ResolveFolder(string? option) =>
+        option ?? Environment.GetEnvironmentVariable("MESSAGING_PROFILE")
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".messaging", "default");
+
+    public static Profile Load(string folder)
+    {
+        var file = Path.Combine(folder, "profile.json");
+        if (!File.Exists(file))
+        {
+            throw new CliException($"No profile in {folder}: run `messaging login` first.");
+        }
+
+        return new Profile(folder, JsonSerializer.Deserialize<ProfileData>(File.ReadAllText(file), Json)!);
+    }
+
+    public static Profile Create(string folder, ProfileData data)
+    {
+        var profile = new Profile(folder, data);
+        profile.Save(data);
+        return profile;
+    }
+
+    public void Save(ProfileData data)
+    {
+        Data = data;
+        WriteOwnerOnly(Path.Combine(Folder, "profile.json"), JsonSerializer.SerializeToUtf8Bytes(data, Json));
+    }
+
+    /// <summary>Writes atomically (temp file then rename) with owner-only permissions.</summary>
+    public void WriteOwnerOnly(string path, byte[] bytes)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(Folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var temp = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temp, options))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+}
+
+internal sealed record ProfileData(Uri Server, string Login, Guid AccountId, Guid? DeviceId);
+
+/// <summary>An error for the user: printed without a stack trace, exit code 1.</summary>
+internal sealed class CliException(string message) : Exception(message);

@@ -1,0 +1,579 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Messaging.Protocol.Keys;
+using Messaging.Protocol.Primitives;
+using Messaging.Protocol.Storage;
+
+namespace Messaging.Protocol.Tests.Vectors;
+
+/// <summary>
+/// The shared vectors in <c>tests/vectors/*.json</c> (see its README), which the web client checks byte for byte.
+/// Normally the test recomputes every file from the code and asserts it equals the committed one, so the two cannot
+/// drift; with <c>MESSAGING_WRITE_VECTORS=1</c> it (re)writes the files in the repository instead. A vector set is one
+/// method marked <see cref="VectorSetAttribute"/> that returns the file's content; the generator adds
+/// <c>description</c> and <c>version</c>. Vectors of a released protocol version never change.
+/// </summary>
+public sealed class VectorGenerator
+{
+    public const string WriteVariable = "MESSAGING_WRITE_VECTORS";
+    public const int FormatVersion = 1;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        IndentSize = 2,
+        NewLine = "\n",
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static TheoryData<string> Files => new(Sets().Select(s => s.File));
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void VectorFile_RecomputedFromCode_EqualsCommittedFile(string file)
+    {
+        var computed = Build(Sets().Single(s => s.File == file));
+
+        if (Environment.GetEnvironmentVariable(WriteVariable) == "1")
+        {
+            var path = Path.Combine(RepositoryRoot(), "tests", "vectors", file);
+            File.WriteAllText(path, computed.ToJsonString(Json) + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+            Assert.True(JsonNode.DeepEquals(computed, JsonNode.Parse(File.ReadAllText(path))), $"{path} was not written back intact");
+            return;
+        }
+
+        var committedPath = Path.Combine(AppContext.BaseDirectory, "vectors", file);
+        Assert.True(File.Exists(committedPath), $"tests/vectors/{file} is missing: run this test once with {WriteVariable}=1 and commit it.");
+        var committed = JsonNode.Parse(File.ReadAllText(committedPath));
+        var difference = FirstDifference(committed, computed, "$");
+        Assert.True(
+            difference is null,
+            $"tests/vectors/{file} differs from what the code computes at {difference}. A released version's vectors never change: "
+            + $"fix the code; only for a new, unreleased vector regenerate with {WriteVariable}=1.");
+    }
+
+    // TODO(sessions): add [VectorSet("sessions.json", ...)] Sessions() once the X3DH/PQXDH and Double Ratchet API lands
+    // (seeded identities, prekeys and ephemeral keys → SK, AD, root/chain/message keys, envelopes of a short exchange),
+    // and a golden envelope file (e.g. "envelopes-v1.json": envelopes a version 1 receiver must keep decrypting), which
+    // is written once and never regenerated.
+
+    /// <summary>§1: each primitive over seeded inputs, including the protocol's own HKDF infos and HMAC constants.</summary>
+    [VectorSet("primitives.json", "Primitives of docs/protocol.md §1 (libsodium 1.0.22) over fixed inputs. Hex strings; aead.ciphertext includes the 16-byte tag; "
+        + "x25519 secrets are raw 32-byte scalars (clamped on use); x25519LowOrder public keys must be rejected (all-zero result); "
+        + "mlkem768 keys come from crypto_kem_mlkem768_seed_keypair (64-byte seed d || z), encapsulations from crypto_kem_mlkem768_enc_deterministic "
+        + "(32-byte seed m); implicitRejectionSecret is what decapsulation gives for the ciphertext with its first byte xor 0x01; "
+        + "keys are given as SHA-512 hashes.")]
+    private static JsonObject Primitives()
+    {
+        var hkdf = new JsonArray();
+        foreach (var (name, salt, ikm, info, length) in new (string, byte[], byte[], string, int)[]
+        {
+            ("pqxdh-sk", new byte[32], [.. Fill(0xff, 32), .. Seeded("dh1", 32), .. Seeded("dh2", 32), .. Seeded("dh3", 32), .. Seeded("ss", 32)],
+                "MSG1 PQXDH X25519 ML-KEM-768 SHA-256", 32),
+            ("kdf-rk", Seeded("rk", 32), Seeded("dh", 32), "MSG1 ratchet", 64),
+            ("message-keys", new byte[32], Seeded("mk", 32), "MSG1 message", 56),
+            ("empty-salt-and-info", [], Seeded("ikm", 22), "", 42),
+            ("long-output", Seeded("salt", 13), Seeded("ikm-long", 80), "three blocks and a bit", 100),
+        })
+        {
+            var okm = new byte[length];
+            Crypto.Hkdf(salt, ikm, Encoding.ASCII.GetBytes(info), okm);
+            hkdf.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["salt"] = Hex(salt),
+                ["ikm"] = Hex(ikm),
+                ["info"] = Hex(Encoding.ASCII.GetBytes(info)),
+                ["length"] = length,
+                ["okm"] = Hex(okm),
+            });
+        }
+
+        var hmac = new JsonArray();
+        foreach (var (name, message) in new (string, byte[])[]
+        {
+            ("kdf-ck-message-key", [0x01]),
+            ("kdf-ck-chain-key", [0x02]),
+            ("empty", []),
+            ("long", Seeded("hmac-long", 200)),
+        })
+        {
+            var key = Seeded("hmac-key", 32);
+            var mac = new byte[32];
+            Crypto.Hmac(key, message, mac);
+            hmac.Add(new JsonObject { ["name"] = name, ["key"] = Hex(key), ["message"] = Hex(message), ["mac"] = Hex(mac) });
+        }
+
+        var sha512 = new JsonArray();
+        foreach (var message in new[] { Array.Empty<byte>(), "abc"u8.ToArray(), Seeded("sha-long", 300) })
+        {
+            var digest = new byte[64];
+            Crypto.Sha512(message, digest);
+            sha512.Add(new JsonObject { ["message"] = Hex(message), ["digest"] = Hex(digest) });
+        }
+
+        var x25519 = new JsonArray();
+        foreach (var name in new[] { "pair-1", "pair-2", "pair-3" })
+        {
+            var secret = Seeded($"x25519 {name} a", 32);
+            var peerSecret = Seeded($"x25519 {name} b", 32);
+            var shared = new byte[32];
+            var sharedAtPeer = new byte[32];
+            Assert.True(Crypto.TryX25519(secret, X25519Public(peerSecret), shared));
+            Assert.True(Crypto.TryX25519(peerSecret, X25519Public(secret), sharedAtPeer));
+            Assert.Equal(shared, sharedAtPeer);
+            x25519.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["secret"] = Hex(secret),
+                ["publicKey"] = Hex(X25519Public(secret)),
+                ["peerSecret"] = Hex(peerSecret),
+                ["peerPublicKey"] = Hex(X25519Public(peerSecret)),
+                ["shared"] = Hex(shared),
+            });
+        }
+
+        var lowOrder = new JsonArray();
+        var anySecret = Seeded("x25519 low-order secret", 32);
+        foreach (var point in new[]
+        {
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            "0100000000000000000000000000000000000000000000000000000000000000",
+            "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+            "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+            "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        })
+        {
+            Assert.False(Crypto.TryX25519(anySecret, Convert.FromHexString(point), new byte[32]));
+            lowOrder.Add(new JsonObject { ["secret"] = Hex(anySecret), ["publicKey"] = point });
+        }
+
+        var ed25519 = new JsonArray();
+        foreach (var (name, message) in new (string, byte[])[]
+        {
+            ("empty", []),
+            ("one-byte", [0x72]),
+            ("identity-message", [.. "MSG1-IDK"u8, .. Seeded("ikd", 32)]),
+            ("long", Seeded("ed25519-long", 1000)),
+        })
+        {
+            var seed = Seeded($"ed25519 {name}", 32);
+            var (pk, sk) = Ed25519(seed);
+            var signature = new byte[64];
+            Crypto.Sign(sk, message, signature);
+            Assert.True(Crypto.Verify(pk, message, signature));
+            ed25519.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["seed"] = Hex(seed),
+                ["publicKey"] = Hex(pk),
+                ["message"] = Hex(message),
+                ["signature"] = Hex(signature),
+            });
+        }
+
+        var aead = new JsonArray();
+        foreach (var (name, ad, plaintext) in new (string, byte[], byte[])[]
+        {
+            ("empty-plaintext", Seeded("aead ad", 129), []),
+            ("empty-ad", [], [0x01]),
+            ("padded-message", Seeded("aead ad 2", 141), Seeded("aead plaintext", 192)),
+        })
+        {
+            var key = Seeded($"aead {name} key", 32);
+            var nonce = Seeded($"aead {name} nonce", 24);
+            var ciphertext = new byte[plaintext.Length + 16];
+            Crypto.AeadEncrypt(key, nonce, ad, plaintext, ciphertext);
+            var opened = new byte[plaintext.Length];
+            Assert.True(Crypto.TryAeadDecrypt(key, nonce, ad, ciphertext, opened));
+            aead.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["key"] = Hex(key),
+                ["nonce"] = Hex(nonce),
+                ["ad"] = Hex(ad),
+                ["plaintext"] = Hex(plaintext),
+                ["ciphertext"] = Hex(ciphertext),
+            });
+        }
+
+        var mlkem = new JsonArray();
+        foreach (var (name, encapsulations) in new[] { ("key-1", 2), ("key-2", 1) })
+        {
+            var seed = Seeded($"mlkem768 {name}", 64);
+            var (pk, sk) = Kem(seed);
+            var cases = new JsonArray();
+            for (var i = 0; i < encapsulations; i++)
+            {
+                var encapsulationSeed = Seeded($"mlkem768 {name} encapsulation {i}", 32);
+                var ct = new byte[Sizes.KemCiphertext];
+                var ss = new byte[Sizes.KemSharedSecret];
+                var decapsulated = new byte[Sizes.KemSharedSecret];
+                Assert.True(Crypto.TryKemEncapsulate(pk, ct, ss, encapsulationSeed));
+                Assert.True(Crypto.TryKemDecapsulate(sk, ct, decapsulated));
+                Assert.Equal(ss, decapsulated);
+                var modified = (byte[])ct.Clone();
+                modified[0] ^= 0x01;
+                var rejected = new byte[Sizes.KemSharedSecret];
+                Assert.True(Crypto.TryKemDecapsulate(sk, modified, rejected));
+                Assert.NotEqual(ss, rejected);
+                cases.Add(new JsonObject
+                {
+                    ["seed"] = Hex(encapsulationSeed),
+                    ["ciphertext"] = Hex(ct),
+                    ["ciphertextSha512"] = Sha512Hex(ct),
+                    ["sharedSecret"] = Hex(ss),
+                    ["implicitRejectionSecret"] = Hex(rejected),
+                });
+            }
+
+            mlkem.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["seed"] = Hex(seed),
+                ["publicKeySha512"] = Sha512Hex(pk),
+                ["secretKeySha512"] = Sha512Hex(sk),
+                ["encapsulations"] = cases,
+            });
+        }
+
+        return new JsonObject
+        {
+            ["hkdf"] = hkdf,
+            ["hmac"] = hmac,
+            ["sha512"] = sha512,
+            ["x25519"] = x25519,
+            ["x25519LowOrder"] = lowOrder,
+            ["ed25519"] = ed25519,
+            ["aead"] = aead,
+            ["mlkem768"] = mlkem,
+        };
+    }
+
+    /// <summary>§2: identity bytes from seeded keys, prekey signature messages and signatures, identities to reject.</summary>
+    [VectorSet("identity.json", "Device identities and prekey signatures of docs/protocol.md §2. identity = 0x01 || IKs.pub || IKd.pub || SIGN(IKs, \"MSG1-IDK\" || IKd.pub); "
+        + "IKs from the Ed25519 seed, IKd.pub = X25519 base-point multiplication of agreementSecret. "
+        + "Prekey messages are label || u32(id) || publicKey with \"MSG1-SPK\" (X25519) or \"MSG1-PQPK\" (ML-KEM-768, public key from kemSeed). "
+        + "Every invalidIdentities entry must be refused.")]
+    private static JsonObject Identity()
+    {
+        var identities = new JsonArray();
+        var keys = new List<(byte[] SecretKey, DeviceIdentity Identity)>();
+        foreach (var name in new[] { "alice", "bob" })
+        {
+            var signingSeed = Seeded($"identity {name} IKs", 32);
+            var agreementSecret = Seeded($"identity {name} IKd", 32);
+            var (pk, sk) = Ed25519(signingSeed);
+            var identity = DeviceIdentity.Create(pk, sk, X25519Public(agreementSecret));
+            keys.Add((sk, identity));
+            identities.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["signingSeed"] = Hex(signingSeed),
+                ["agreementSecret"] = Hex(agreementSecret),
+                ["signingPublicKey"] = Hex(identity.SigningKey),
+                ["agreementPublicKey"] = Hex(identity.AgreementKey),
+                ["signedMessage"] = Hex([.. "MSG1-IDK"u8, .. identity.AgreementKey]),
+                ["identity"] = Hex(identity.Encoded),
+            });
+        }
+
+        var (aliceSecret, alice) = keys[0];
+        var signedPrekeys = new JsonArray();
+        foreach (var id in new uint[] { 0, 1, 0x7fffffff, 0xfffffffe })
+        {
+            var secret = Seeded($"identity alice SPK {id}", 32);
+            var publicKey = X25519Public(secret);
+            var message = PrekeySignature.SignedPrekeyMessage(id, publicKey);
+            var signature = new byte[64];
+            Crypto.Sign(aliceSecret, message, signature);
+            Assert.True(PrekeySignature.VerifySignedPrekey(alice, id, publicKey, signature));
+            signedPrekeys.Add(new JsonObject
+            {
+                ["identity"] = "alice",
+                ["id"] = id,
+                ["secret"] = Hex(secret),
+                ["publicKey"] = Hex(publicKey),
+                ["message"] = Hex(message),
+                ["signature"] = Hex(signature),
+            });
+        }
+
+        var kemPrekeys = new JsonArray();
+        foreach (var id in new uint[] { 1, 0xfffffffe })
+        {
+            var seed = Seeded($"identity alice PQPK {id}", 64);
+            var (publicKey, _) = Kem(seed);
+            var message = PrekeySignature.KemPrekeyMessage(id, publicKey);
+            var signature = new byte[64];
+            Crypto.Sign(aliceSecret, message, signature);
+            Assert.True(PrekeySignature.VerifyKemPrekey(alice, id, publicKey, signature));
+            kemPrekeys.Add(new JsonObject
+            {
+                ["identity"] = "alice",
+                ["id"] = id,
+                ["kemSeed"] = Hex(seed),
+                ["publicKey"] = Hex(publicKey),
+                ["message"] = Hex(message),
+                ["signature"] = Hex(signature),
+            });
+        }
+
+        var bob = keys[1].Identity;
+        var invalid = new JsonArray();
+        foreach (var (name, bytes) in new (string, byte[])[]
+        {
+            ("version-0x02", [0x02, .. alice.Encoded[1..]]),
+            ("signature-bit-flipped", Flip(alice.Encoded, DeviceIdentity.Length - 1)),
+            ("agreement-key-bit-flipped", Flip(alice.Encoded, 1 + 32)),
+            ("signing-key-of-another-identity", [.. alice.Encoded[..1], .. bob.SigningKey, .. alice.Encoded[33..]]),
+            ("truncated", alice.Encoded[..^1].ToArray()),
+            ("extended", [.. alice.Encoded, 0x00]),
+        })
+        {
+            Assert.False(DeviceIdentity.TryParse(bytes, out _));
+            invalid.Add(new JsonObject { ["name"] = name, ["identity"] = Hex(bytes) });
+        }
+
+        return new JsonObject
+        {
+            ["identities"] = identities,
+            ["signedPrekeys"] = signedPrekeys,
+            ["kemPrekeys"] = kemPrekeys,
+            ["invalidIdentities"] = invalid,
+        };
+    }
+
+    /// <summary>§6: per-device fingerprints and the safety numbers and QR payloads of pairs.</summary>
+    [VectorSet("safety-numbers.json", "Safety numbers of docs/protocol.md §6. deviceIdBytes is the device id in RFC 9562 byte order (as hashed); "
+        + "scanBytes = the first 32 bytes of the final fingerprint hash. For each pair (a, b are indexes into devices) the safety number "
+        + "is the same whichever device computes it; display is 12 groups of 5 digits separated by single spaces.")]
+    private static JsonObject SafetyNumberVectors()
+    {
+        var aliceSigning = Seeded("safety alice IKs", 32);
+        var aliceAgreement = Seeded("safety alice IKd", 32);
+        var bobSigning = Seeded("safety bob IKs", 32);
+        var bobAgreement = Seeded("safety bob IKd", 32);
+        var devices = new (string Name, DeviceIdentity Identity, Guid Id)[]
+        {
+            ("alice-phone", SeededIdentity(aliceSigning, aliceAgreement), Guid.Parse("0192f0c4-7a1e-7b3c-9d2e-5f6a7b8c9d0e")),
+            ("bob-laptop", SeededIdentity(bobSigning, bobAgreement), Guid.Parse("00112233-4455-6677-8899-aabbccddeeff")),
+            ("alice-phone-other-device-id", SeededIdentity(aliceSigning, aliceAgreement), Guid.Parse("0192f0c4-7a1e-7b3c-9d2e-5f6a7b8c9d0f")),
+            ("bob-laptop-new-agreement-key", SeededIdentity(bobSigning, Seeded("safety bob IKd 2", 32)), Guid.Parse("00112233-4455-6677-8899-aabbccddeeff")),
+        };
+
+        var fingerprints = devices.Select(d => SafetyNumbers.Fingerprint(d.Identity, d.Id)).ToArray();
+        var deviceArray = new JsonArray();
+        for (var i = 0; i < devices.Length; i++)
+        {
+            deviceArray.Add(new JsonObject
+            {
+                ["name"] = devices[i].Name,
+                ["identity"] = Hex(devices[i].Identity.Encoded),
+                ["deviceId"] = devices[i].Id.ToString("D"),
+                ["deviceIdBytes"] = Hex(devices[i].Id.ToByteArray(bigEndian: true)),
+                ["fingerprint"] = fingerprints[i].Digits,
+                ["scanBytes"] = Hex(fingerprints[i].ScanBytes),
+            });
+        }
+
+        var pairs = new JsonArray();
+        foreach (var (a, b) in new[] { (0, 1), (1, 0), (2, 1), (0, 3), (1, 2) })
+        {
+            var number = SafetyNumbers.Between(fingerprints[a], fingerprints[b]);
+            pairs.Add(new JsonObject
+            {
+                ["a"] = a,
+                ["b"] = b,
+                ["safetyNumber"] = number.Digits,
+                ["display"] = number.Display,
+                ["qrPayload"] = Hex(number.QrPayload),
+            });
+        }
+
+        return new JsonObject { ["devices"] = deviceArray, ["pairs"] = pairs };
+    }
+
+    /// <summary>§8: state files sealed under an application key with a fixed nonce.</summary>
+    [VectorSet("state-file.json", "Encrypted state files of docs/protocol.md §8, application-key mode (kdf = 0x00, zero salt), "
+        + "each sealed with the given nonce: file = \"MSG1-STORE\" || 0x01 || 0x00 || ZERO(16) || nonce || AEAD(key, nonce, ad = file[0..52), state). "
+        + "stateText is the state as UTF-8 text, for reading.")]
+    private static JsonObject StateFile()
+    {
+        var cases = new JsonArray();
+        foreach (var (name, state) in new (string, string)[]
+        {
+            ("empty", ""),
+            ("json", """{"version":1,"identity":{"signingSeed":"00"},"sessions":[]}"""),
+        })
+        {
+            var raw = Seeded($"state-file {name} key", 32);
+            var nonce = Seeded($"state-file {name} nonce", 24);
+            var bytes = Encoding.UTF8.GetBytes(state);
+            using var key = StorageKey.Import(raw);
+            var file = new byte[EncryptedStateFile.SealedLength(bytes.Length)];
+            EncryptedStateFile.Seal(bytes, key, nonce, file);
+            Assert.True(EncryptedStateFile.TryOpen(file, key, out var opened));
+            Assert.Equal(bytes, opened);
+            cases.Add(new JsonObject
+            {
+                ["name"] = name,
+                ["key"] = Hex(raw),
+                ["nonce"] = Hex(nonce),
+                ["state"] = Hex(bytes),
+                ["stateText"] = state,
+                ["file"] = Hex(file),
+            });
+        }
+
+        return new JsonObject { ["keyMode"] = cases };
+    }
+
+    private static JsonObject Build((string File, string Description, Func<JsonObject> Content) set)
+    {
+        var document = new JsonObject { ["description"] = set.Description, ["version"] = FormatVersion };
+        foreach (var (name, value) in set.Content().ToList())
+        {
+            document[name] = value?.DeepClone();
+        }
+
+        return document;
+    }
+
+    private static IEnumerable<(string File, string Description, Func<JsonObject> Content)> Sets() =>
+        typeof(VectorGenerator)
+            .GetMethods(BindingFlags.Static | BindingFlags.NonPublic)
+            .Select(m => (Method: m, Set: m.GetCustomAttribute<VectorSetAttribute>()))
+            .Where(x => x.Set is not null)
+            .Select(x => (x.Set!.File, x.Set.Description, x.Method.CreateDelegate<Func<JsonObject>>()))
+            .OrderBy(x => x.File, StringComparer.Ordinal);
+
+    /// <summary>Where two JSON documents first differ, as a JSON path; null when they are equal.</summary>
+    private static string? FirstDifference(JsonNode? expected, JsonNode? actual, string path)
+    {
+        switch (expected, actual)
+        {
+            case (JsonObject e, JsonObject a):
+                foreach (var name in e.Select(p => p.Key).Union(a.Select(p => p.Key)))
+                {
+                    if (!e.ContainsKey(name) || !a.ContainsKey(name))
+                    {
+                        return $"{path}.{name} (present on one side only)";
+                    }
+
+                    if (FirstDifference(e[name], a[name], $"{path}.{name}") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case (JsonArray e, JsonArray a):
+                for (var i = 0; i < Math.Max(e.Count, a.Count); i++)
+                {
+                    if (i >= e.Count || i >= a.Count)
+                    {
+                        return $"{path}[{i}] (present on one side only)";
+                    }
+
+                    if (FirstDifference(e[i], a[i], $"{path}[{i}]") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            default:
+                return JsonNode.DeepEquals(expected, actual) ? null : $"{path} (committed {expected?.ToJsonString()}, computed {actual?.ToJsonString()})";
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Messaging.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Messaging.sln above {AppContext.BaseDirectory}.");
+    }
+
+    /// <summary>Fixed input bytes named by a label: SHA-512 of the label, then of the label and a counter as needed.</summary>
+    private static byte[] Seeded(string label, int length)
+    {
+        var output = new byte[length];
+        var block = new byte[64];
+        for (var (offset, counter) = (0, 0); offset < length; offset += 64, counter++)
+        {
+            var input = counter == 0 ? Encoding.ASCII.GetBytes(label) : Encoding.ASCII.GetBytes($"{label} {counter}");
+            Crypto.Sha512(input, block);
+            block.AsSpan(0, Math.Min(64, length - offset)).CopyTo(output.AsSpan(offset));
+        }
+
+        return output;
+    }
+
+    private static byte[] Fill(byte value, int length) => Enumerable.Repeat(value, length).ToArray();
+
+    private static byte[] Flip(ReadOnlySpan<byte> bytes, int index)
+    {
+        var copy = bytes.ToArray();
+        copy[index] ^= 0x01;
+        return copy;
+    }
+
+    private static string Hex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
+
+    private static string Sha512Hex(ReadOnlySpan<byte> bytes)
+    {
+        var digest = new byte[64];
+        Crypto.Sha512(bytes, digest);
+        return Hex(digest);
+    }
+
+    private static byte[] X25519Public(byte[] secret)
+    {
+        var publicKey = new byte[32];
+        Crypto.X25519PublicKey(secret, publicKey);
+        return publicKey;
+    }
+
+    private static (byte[] PublicKey, byte[] SecretKey) Ed25519(byte[] seed)
+    {
+        var pk = new byte[32];
+        var sk = new byte[64];
+        Crypto.Ed25519KeyPairFromSeed(seed, pk, sk);
+        return (pk, sk);
+    }
+
+    private static (byte[] PublicKey, byte[] SecretKey) Kem(byte[] seed)
+    {
+        var pk = new byte[Sizes.KemPublicKey];
+        var sk = new byte[Sizes.KemSecretKey];
+        Crypto.KemKeyPairFromSeed(seed, pk, sk);
+        return (pk, sk);
+    }
+
+    private static DeviceIdentity SeededIdentity(byte[] signingSeed, byte[] agreementSecret)
+    {
+        var (pk, sk) = Ed25519(signingSeed);
+        return DeviceIdentity.Create(pk, sk, X25519Public(agreementSecret));
+    }
+
+    /// <summary>Marks a method that returns the content of one vector file.</summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    private sealed class VectorSetAttribute(string file, string description) : Attribute
+    {
+        public string File { get; } = file;
+
+        public string Description { get; } = description;
+    }
+}
