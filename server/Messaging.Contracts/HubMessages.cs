@@ -13,6 +13,13 @@ public sealed class SendRequest
     public Guid MessageId { get; set; }
 
     public List<OutgoingCopy> Copies { get; set; } = [];
+
+    /// <summary>
+    /// False (a conversation message): the copies must cover exactly every active device of every member but the
+    /// sending device, or the answer is <see cref="ErrorCodes.DevicesChanged"/>. True (a direct message: a receipt, a
+    /// "could not decrypt" notice, a resend): the copies go to some of those devices only.
+    /// </summary>
+    public bool Direct { get; set; }
 }
 
 /// <summary>The opaque ciphertext for one recipient device.</summary>

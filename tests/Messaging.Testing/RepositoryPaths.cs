@@ -11,10 +11,18 @@ public static class RepositoryPaths
         get
         {
             // The test runs from tests/<project>/bin/<configuration>/net10.0/.
-            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-            var path = Path.Combine(Root, "server", "Messaging.Server", "bin", configuration, "net10.0", "Messaging.Server.dll");
-            return File.Exists(path) ? path : throw new FileNotFoundException("Build the server first.", path);
+            return BuildOutput(Path.Combine("server", "Messaging.Server"), "Messaging.Server.dll");
         }
+    }
+
+    /// <summary>The `messaging` command-line client's build output (same configuration as the tests).</summary>
+    public static string CliAssembly => BuildOutput(Path.Combine("clients", "dotnet", "Messaging.Cli"), "messaging.dll");
+
+    private static string BuildOutput(string project, string assembly)
+    {
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        var path = Path.Combine(Root, project, "bin", configuration, "net10.0", assembly);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first.", path);
     }
 
     private static string FindRoot()

@@ -20,9 +20,8 @@ internal sealed class Profile
 
     public ProfileData Data { get; private set; }
 
-    public string StatePath => Path.Combine(Folder, "state.bin");
-
-    public string HistoryPath => Path.Combine(Folder, "history.bin");
+    /// <summary>The device's sealed state (keys, sessions, history).</summary>
+    public string StateFolder => Path.Combine(Folder, "device");
 
     /// <summary>The profile folder: --profile, else MESSAGING_PROFILE, else ~/.messaging/default.</summary>
     public static string ResolveFolder(string? option) =>
@@ -82,7 +81,8 @@ internal sealed class Profile
     }
 }
 
-internal sealed record ProfileData(Uri Server, string Login, Guid AccountId, Guid? DeviceId);
+/// <summary>The profile: <see cref="StateSalt"/> salts the Argon2id derivation of the state key from the password.</summary>
+internal sealed record ProfileData(Uri Server, string Login, Guid AccountId, Guid? DeviceId, byte[]? StateSalt = null);
 
 /// <summary>An error for the user: printed without a stack trace, exit code 1.</summary>
 internal sealed class CliException(string message) : Exception(message);

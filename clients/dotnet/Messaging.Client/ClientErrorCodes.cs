@@ -11,4 +11,13 @@ public static class ClientErrorCodes
 
     /// <summary>The server answered with a body the SDK could not read.</summary>
     public const string InvalidResponse = "invalid-response";
+
+    /// <summary>A recipient device has published no prekeys: no session can be started with it.</summary>
+    public const string NoPrekeys = "no-prekeys";
+
+    /// <summary>A device's identity differs from the one pinned or the one the directory lists: refused (see safety numbers).</summary>
+    public const string UntrustedIdentity = "untrusted-identity";
+
+    /// <summary>The local state could not be opened: wrong key or passphrase, or a damaged file.</summary>
+    public const string LocalStateUnreadable = "local-state-unreadable";
 }

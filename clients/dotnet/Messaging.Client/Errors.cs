@@ -42,4 +42,7 @@ internal static class Errors
 
     public static InvalidOperationException SecondReader() =>
         new("ReceiveAsync supports one reader at a time.");
+
+    public static MessagingException Client(string code, string message) =>
+        new(code, status: null, title: null, detail: null, hubError: null, message, innerException: null);
 }

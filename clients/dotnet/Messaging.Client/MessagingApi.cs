@@ -69,6 +69,21 @@ public sealed class MessagingApi
     public Task<ConversationDevices> GetConversationDevicesAsync(string accessToken, Guid conversationId, CancellationToken cancellationToken = default) =>
         SendAsync<ConversationDevices>(HttpMethod.Get, Routes.ConversationDevices(conversationId), Bearer(accessToken), null, cancellationToken);
 
+    /// <summary>Uploads a device's public prekeys; <paramref name="deviceToken"/> must be bound to that device.</summary>
+    public Task<PrekeyStatus> UploadPrekeysAsync(string deviceToken, Guid deviceId, UploadPrekeysRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendAsync<PrekeyStatus>(HttpMethod.Put, Routes.DevicePrekeys(deviceId), Bearer(deviceToken), request, cancellationToken);
+    }
+
+    /// <summary>How many one-time prekeys the server still holds for the device.</summary>
+    public Task<PrekeyStatus> GetPrekeyStatusAsync(string deviceToken, Guid deviceId, CancellationToken cancellationToken = default) =>
+        SendAsync<PrekeyStatus>(HttpMethod.Get, Routes.DevicePrekeyStatus(deviceId), Bearer(deviceToken), null, cancellationToken);
+
+    /// <summary>One prekey bundle per device of an account (each fetch consumes one-time prekeys).</summary>
+    public Task<PrekeyBundles> GetBundlesAsync(string deviceToken, Guid accountId, CancellationToken cancellationToken = default) =>
+        SendAsync<PrekeyBundles>(HttpMethod.Get, Routes.AccountBundles(accountId), Bearer(deviceToken), null, cancellationToken);
+
     /// <summary>The signed-in account's active devices.</summary>
     public async Task<IReadOnlyList<DeviceInfo>> ListDevicesAsync(string accessToken, CancellationToken cancellationToken = default) =>
         await SendAsync<List<DeviceInfo>>(HttpMethod.Get, Routes.Devices, Bearer(accessToken), null, cancellationToken);

@@ -24,8 +24,20 @@ public sealed partial class MessagingClient
     /// <see cref="ErrorCodes.DevicesChanged"/>), or <see cref="ClientErrorCodes.Unavailable"/>: the message may or may
     /// not be stored, so retry later with the same <paramref name="messageId"/>.
     /// </exception>
-    public async Task<SendAck> SendAsync(
-        Guid conversationId, Guid messageId, IReadOnlyList<OutgoingCopy> copies, CancellationToken cancellationToken = default)
+    public Task<SendAck> SendAsync(
+        Guid conversationId, Guid messageId, IReadOnlyList<OutgoingCopy> copies, CancellationToken cancellationToken = default) =>
+        SendCoreAsync(conversationId, messageId, copies, direct: false, cancellationToken);
+
+    /// <summary>
+    /// Sends a direct message (a receipt, a notice, a resend) to some devices of the conversation only; the server
+    /// does not ask for the complete device list. Same retry rules as <see cref="SendAsync(Guid, Guid, IReadOnlyList{OutgoingCopy}, CancellationToken)"/>.
+    /// </summary>
+    public Task<SendAck> SendDirectAsync(
+        Guid conversationId, Guid messageId, IReadOnlyList<OutgoingCopy> copies, CancellationToken cancellationToken = default) =>
+        SendCoreAsync(conversationId, messageId, copies, direct: true, cancellationToken);
+
+    private async Task<SendAck> SendCoreAsync(
+        Guid conversationId, Guid messageId, IReadOnlyList<OutgoingCopy> copies, bool direct, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(copies);
         if (messageId == Guid.Empty)
@@ -33,7 +45,7 @@ public sealed partial class MessagingClient
             throw new ArgumentException("A message id is required; see NewMessageId.", nameof(messageId));
         }
 
-        var request = new SendRequest { ConversationId = conversationId, MessageId = messageId, Copies = [.. copies] };
+        var request = new SendRequest { ConversationId = conversationId, MessageId = messageId, Copies = [.. copies], Direct = direct };
         var result = await InvokeHubAsync<SendResult>(HubMethods.Send, request, cancellationToken);
         if (result.Error is { } error)
         {

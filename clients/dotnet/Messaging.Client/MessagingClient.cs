@@ -51,6 +51,7 @@ public sealed partial class MessagingClient : IAsyncDisposable
 
         _hub = HubConnectionFactory.Create(options, ProvideHubTokenAsync, new BackoffRetryPolicy(options.ReconnectBackoff, ShouldReconnect));
         _hub.On<Delivery>(HubMethods.Receive, Accept);
+        _hub.On<PrekeyStatus>(HubMethods.PrekeysLow, status => PrekeysLow?.Invoke(this, status));
         _hub.Reconnecting += OnReconnectingAsync;
         _hub.Reconnected += OnReconnectedAsync;
         _hub.Closed += OnClosedAsync;
@@ -70,6 +71,9 @@ public sealed partial class MessagingClient : IAsyncDisposable
 
     /// <summary>A new message id: a UUIDv7, so that ids sort by creation time.</summary>
     public static Guid NewMessageId() => Guid.CreateVersion7();
+
+    /// <summary>The server handed out prekeys of this device and few are left: upload more.</summary>
+    public event EventHandler<PrekeyStatus>? PrekeysLow;
 
     /// <summary>A device-bound access token valid for at least a minute (or half its lifetime, if shorter).</summary>
     public Task<string> GetAccessTokenAsync(CancellationToken cancellationToken = default) => _tokens.GetAsync(cancellationToken);

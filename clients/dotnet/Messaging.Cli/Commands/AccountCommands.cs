@@ -8,15 +8,18 @@ internal static class AccountCommands
 {
     public static Command Login()
     {
-        var server = new Option<Uri>("--server") { Description = "Server URL, e.g. http://127.0.0.1:5000", Required = true };
+        var server = new Option<string>("--server") { Description = "Server URL, e.g. http://127.0.0.1:5000", Required = true };
         var login = new Option<string>("--login") { Description = "Your login.", Required = true };
         var command = new Command("login", "Check the credentials and save a profile (server, login, account id).") { server, login };
         command.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
         {
-            using var http = new HttpClient { BaseAddress = result.GetValue(server)! };
+            var serverUri = Uri.TryCreate(result.GetValue(server), UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
+                ? parsed
+                : throw new CliException("--server must be an http:// or https:// URL.");
+            using var http = new HttpClient { BaseAddress = serverUri };
             var token = await new MessagingApi(http).LoginAsync(result.GetValue(login)!, Secrets.Password(), cancellationToken);
             var folder = Profile.ResolveFolder(result.GetValue(CliContext.ProfileOption));
-            Profile.Create(folder, new ProfileData(result.GetValue(server)!, result.GetValue(login)!, token.AccountId, DeviceId: null));
+            Profile.Create(folder, new ProfileData(serverUri, result.GetValue(login)!, token.AccountId, DeviceId: null));
             Console.WriteLine($"Signed in as account {token.AccountId}. Profile saved in {folder}.");
         }));
         return command;

@@ -51,19 +51,9 @@ internal sealed partial class DeliveryService(
 
         var recipients = (await conversations.ListDevicesAsync(conversation, cancellationToken))
             .Where(d => d.Id != deviceId).Select(d => d.Id).ToHashSet();
-        var given = request.Copies.Select(c => c.DeviceId).ToHashSet();
-        if (!recipients.SetEquals(given))
+        if (RecipientMismatch(request, recipients) is { } mismatch)
         {
-            return new SendResult
-            {
-                Error = new HubError
-                {
-                    Code = ErrorCodes.DevicesChanged,
-                    Message = "The conversation's devices changed: encrypt for the current list and retry with the same message id.",
-                    MissingDevices = [.. recipients.Except(given)],
-                    ExtraDevices = [.. given.Except(recipients)],
-                },
-            };
+            return new SendResult { Error = mismatch };
         }
 
         var now = time.GetUtcNow();
@@ -112,6 +102,31 @@ internal sealed partial class DeliveryService(
 
             after = page[^1].Position;
         }
+    }
+
+    /// <summary>
+    /// A conversation message must cover exactly the current recipients; a direct one only some of them. Either way,
+    /// no copy may go to a device outside the conversation.
+    /// </summary>
+    private static HubError? RecipientMismatch(SendRequest request, HashSet<Guid> recipients)
+    {
+        var given = request.Copies.Select(c => c.DeviceId).ToHashSet();
+        var missing = request.Direct ? [] : recipients.Except(given).ToList();
+        var extra = given.Except(recipients).ToList();
+        if (request.Direct && given.Count == 0)
+        {
+            return Problems.Hub(ErrorCodes.InvalidRequest, "A direct message names at least one device.");
+        }
+
+        return missing.Count == 0 && extra.Count == 0
+            ? null
+            : new HubError
+            {
+                Code = ErrorCodes.DevicesChanged,
+                Message = "The conversation's devices changed: encrypt for the current list and retry with the same message id.",
+                MissingDevices = missing,
+                ExtraDevices = extra,
+            };
     }
 
     private async Task PushAsync(MessageBatch batch, StoredAck ack)

@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Messaging.Protocol.Storage;
+
+namespace Messaging.Client.Secure;
+
+/// <summary>One message as the device keeps it: plaintext, stored only in the sealed local history.</summary>
+public sealed record HistoryEntry(
+    Guid ConversationId,
+    Guid MessageId,
+    Guid SenderAccountId,
+    Guid SenderDeviceId,
+    long Sequence,
+    long SentAtUnixMs,
+    string Text,
+    bool Outgoing);
+
+/// <summary>
+/// What the SDK keeps beside the protocol state: the account and device, the next prekey ids, and the message
+/// history. Sealed as a whole with the device's storage key (docs/protocol.md §8).
+/// </summary>
+internal sealed class ClientState
+{
+    public const string FileName = "client";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public Guid AccountId { get; set; }
+
+    public Guid DeviceId { get; set; }
+
+    /// <summary>Next id for X25519 one-time prekeys.</summary>
+    public uint NextOneTimePrekeyId { get; set; } = 1;
+
+    /// <summary>Next id for ML-KEM prekeys (one-time and last-resort share one id space).</summary>
+    public uint NextKemPrekeyId { get; set; } = 1;
+
+    public List<HistoryEntry> History { get; set; } = [];
+
+    public byte[] Seal(StorageKey key)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(this, Json);
+        try
+        {
+            return EncryptedStateFile.Seal(json, key);
+        }
+        finally
+        {
+            Array.Clear(json);
+        }
+    }
+
+    public static ClientState? TryOpen(byte[] sealedBytes, StorageKey key)
+    {
+        if (!EncryptedStateFile.TryOpen(sealedBytes, key, out var json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ClientState>(json, Json);
+        }
+        finally
+        {
+            Array.Clear(json);
+        }
+    }
+}

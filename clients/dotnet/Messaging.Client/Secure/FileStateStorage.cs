@@ -1,0 +1,50 @@
+namespace Messaging.Client.Secure;
+
+/// <summary>
+/// Where a device keeps its sealed state: named blobs in one folder, written atomically (temp file, flush, rename)
+/// and readable by the owner only. Everything written here is already encrypted by the caller.
+/// </summary>
+public sealed class FileStateStorage
+{
+    private readonly string folder;
+
+    public FileStateStorage(string folder)
+    {
+        this.folder = folder;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    public byte[]? Read(string name)
+    {
+        var path = PathOf(name);
+        return File.Exists(path) ? File.ReadAllBytes(path) : null;
+    }
+
+    public void Write(string name, ReadOnlySpan<byte> bytes)
+    {
+        var path = PathOf(name);
+        var temp = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temp, options))
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private string PathOf(string name) => Path.Combine(folder, name + ".sealed");
+}

@@ -1,0 +1,160 @@
+using Messaging.Contracts;
+using Messaging.Protocol;
+using Messaging.Protocol.Keys;
+using Messaging.Protocol.Sessions;
+using Messaging.Protocol.Storage;
+
+namespace Messaging.Client.Secure;
+
+/// <summary>
+/// End-to-end encrypted messaging for one device: it encrypts once per recipient device (starting sessions from
+/// prekey bundles as needed), decrypts, keeps the plaintext only in its sealed local history, acknowledges after
+/// storing, sends "decrypted" receipts, and repairs broken sessions by itself (docs/protocol.md §5.4).
+/// </summary>
+/// <remarks>
+/// The ratchet state is saved before any envelope leaves the device and before any delivery is acknowledged:
+/// restoring an older state would re-derive message keys already used, and acknowledging before saving could lose
+/// a message.
+/// </remarks>
+public sealed partial class SecureMessenger : IAsyncDisposable
+{
+    private const string ProtocolStateName = "protocol";
+
+    private readonly SecureMessengerOptions options;
+    private readonly InMemoryProtocolStore store;
+    private readonly ProtocolDevice device;
+    private readonly ClientState state;
+
+    // Serialises protocol operations and the saves that follow them; never held across a network call.
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private int disposed;
+
+    private SecureMessenger(SecureMessengerOptions options, InMemoryProtocolStore store, ClientState state)
+    {
+        this.options = options;
+        this.store = store;
+        this.state = state;
+        device = new ProtocolDevice(store);
+        Transport = new MessagingClient(new MessagingClientOptions
+        {
+            ServerUri = options.ServerUri,
+            Login = options.Login,
+            Password = options.Password,
+            DeviceId = state.DeviceId,
+            Protocol = options.Protocol,
+            ReconnectBackoff = options.ReconnectBackoff,
+            LoggerFactory = options.LoggerFactory,
+        });
+        Transport.PrekeysLow += OnPrekeysLow;
+    }
+
+    /// <summary>A recipient device decrypted and stored one of this device's messages.</summary>
+    public event EventHandler<DeliveryReceipt>? Delivered;
+
+    /// <summary>The transport underneath (connection state, drain signal).</summary>
+    public MessagingClient Transport { get; }
+
+    public Guid DeviceId => state.DeviceId;
+
+    public Guid AccountId => state.AccountId;
+
+    public DeviceIdentity Identity => device.Identity;
+
+    /// <summary>The local history, oldest first.</summary>
+    public IReadOnlyList<HistoryEntry> History
+    {
+        get
+        {
+            gate.Wait();
+            try
+            {
+                return [.. state.History];
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates this device: new keys, the identity registered with the server, prekeys published, and the state
+    /// sealed into <see cref="SecureMessengerOptions.Storage"/>.
+    /// </summary>
+    public static async Task<SecureMessenger> RegisterDeviceAsync(SecureMessengerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        using var http = new HttpClient { BaseAddress = options.ServerUri };
+        var api = new MessagingApi(http);
+        var account = await api.LoginAsync(options.Login, options.Password, cancellationToken);
+        var store = new InMemoryProtocolStore(DeviceKeys.Generate());
+        var registered = await api.RegisterDeviceAsync(account.AccessToken, new RegisterDeviceRequest(store.LocalKeys.Identity.ToArray()), cancellationToken);
+        var state = new ClientState { AccountId = account.AccountId, DeviceId = registered.DeviceId };
+        var messenger = new SecureMessenger(options, store, state);
+        var upload = messenger.CreatePrekeys(includeLongTerm: true);
+        await messenger.SaveAsync(cancellationToken);
+        var deviceToken = await api.CreateDeviceSessionAsync(account.AccessToken, registered.DeviceId, cancellationToken);
+        await api.UploadPrekeysAsync(deviceToken.AccessToken, registered.DeviceId, upload, cancellationToken);
+        return messenger;
+    }
+
+    /// <summary>Opens a device created earlier from its sealed state.</summary>
+    public static SecureMessenger Open(SecureMessengerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var protocolFile = options.Storage.Read(ProtocolStateName);
+        var clientFile = options.Storage.Read(ClientState.FileName);
+        if (protocolFile is null || clientFile is null)
+        {
+            throw Errors.Client(ClientErrorCodes.LocalStateUnreadable, "No device state here: register a device first.");
+        }
+
+        if (!ProtectedDeviceState.TryOpen(protocolFile, options.StorageKey, out var store) || ClientState.TryOpen(clientFile, options.StorageKey) is not { } state)
+        {
+            throw Errors.Client(ClientErrorCodes.LocalStateUnreadable, "The device state cannot be opened: wrong key, or a damaged file.");
+        }
+
+        return new SecureMessenger(options, store, state);
+    }
+
+    public Task ConnectAsync(CancellationToken cancellationToken = default) => Transport.ConnectAsync(cancellationToken);
+
+    /// <summary>The safety number with another device this device has a session with, to compare in person.</summary>
+    public SafetyNumber? SafetyNumberWith(Guid peerDeviceId) =>
+        store.LoadIdentity(peerDeviceId) is { } peer ? SafetyNumbers.Between(device.Identity, DeviceId, peer, peerDeviceId) : null;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Transport.PrekeysLow -= OnPrekeysLow;
+        await Transport.DisposeAsync();
+        store.Dispose();
+        gate.Dispose();
+    }
+
+    /// <summary>Seals and writes both state files. Call with <see cref="gate"/> held, or before the messenger is shared.</summary>
+    private void SaveLocked()
+    {
+        options.Storage.Write(ProtocolStateName, ProtectedDeviceState.Seal(store, options.StorageKey));
+        options.Storage.Write(ClientState.FileName, state.Seal(options.StorageKey));
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            SaveLocked();
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private DateTimeOffset Now => options.Time.GetUtcNow();
+}

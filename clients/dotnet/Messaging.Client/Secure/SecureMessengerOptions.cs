@@ -1,0 +1,34 @@
+using Messaging.Protocol.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Messaging.Client.Secure;
+
+/// <summary>Settings of a <see cref="SecureMessenger"/>. A class, so that no generated ToString prints the password.</summary>
+public sealed class SecureMessengerOptions
+{
+    public required Uri ServerUri { get; init; }
+
+    public required string Login { get; init; }
+
+    public required string Password { get; init; }
+
+    /// <summary>Where the sealed state lives (keys, sessions, history).</summary>
+    public required FileStateStorage Storage { get; init; }
+
+    /// <summary>Seals the local state at rest; the application keeps it (or derives it from a passphrase).</summary>
+    public required StorageKey StorageKey { get; init; }
+
+    public MessagingProtocol Protocol { get; init; } = MessagingProtocol.Json;
+
+    public ReconnectBackoff ReconnectBackoff { get; init; } = ReconnectBackoff.Default;
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How many one-time prekeys of each kind are published at registration and at each top-up.</summary>
+    public int PrekeyBatch { get; init; } = 100;
+}
+
+/// <summary>A recipient device reported that it decrypted and stored a message.</summary>
+public sealed record DeliveryReceipt(Guid ConversationId, Guid MessageId, Guid ByDeviceId);
