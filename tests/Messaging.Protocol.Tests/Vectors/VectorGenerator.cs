@@ -16,12 +16,12 @@ namespace Messaging.Protocol.Tests.Vectors;
 /// method marked <see cref="VectorSetAttribute"/> that returns the file's content; the generator adds
 /// <c>description</c> and <c>version</c>. Vectors of a released protocol version never change.
 /// </summary>
-public sealed class VectorGenerator
+public sealed partial class VectorGenerator
 {
     public const string WriteVariable = "MESSAGING_WRITE_VECTORS";
     public const int FormatVersion = 1;
 
-    private static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         IndentSize = 2,
@@ -37,7 +37,7 @@ public sealed class VectorGenerator
     {
         var computed = Build(Sets().Single(s => s.File == file));
 
-        if (Environment.GetEnvironmentVariable(WriteVariable) == "1")
+        if (Writing)
         {
             var path = Path.Combine(RepositoryRoot(), "tests", "vectors", file);
             File.WriteAllText(path, computed.ToJsonString(Json) + "\n", new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
@@ -55,10 +55,15 @@ public sealed class VectorGenerator
             + $"fix the code; only for a new, unreleased vector regenerate with {WriteVariable}=1.");
     }
 
-    // TODO(sessions): add [VectorSet("sessions.json", ...)] Sessions() once the X3DH/PQXDH and Double Ratchet API lands
-    // (seeded identities, prekeys and ephemeral keys → SK, AD, root/chain/message keys, envelopes of a short exchange),
-    // and a golden envelope file (e.g. "envelopes-v1.json": envelopes a version 1 receiver must keep decrypting), which
-    // is written once and never regenerated.
+    // Sessions (§4–§5): the vector set "sessions.json" is in VectorGenerator.Sessions.cs, and its committed envelopes are
+    // also decrypted from the committed inputs alone (SessionVectorTests). The golden envelopes of version 1
+    // (golden/v1-envelopes.json) are not a vector set: they are written once and never regenerated (GoldenEnvelopeTests).
+
+    /// <summary>True when this run writes the vector files instead of checking them.</summary>
+    internal static bool Writing => Environment.GetEnvironmentVariable(WriteVariable) == "1";
+
+    /// <summary>The content of one vector file as the code computes it now.</summary>
+    internal static JsonObject Compute(string file) => Build(Sets().Single(s => s.File == file));
 
     /// <summary>§1: each primitive over seeded inputs, including the protocol's own HKDF infos and HMAC constants.</summary>
     [VectorSet("primitives.json", "Primitives of docs/protocol.md §1 (libsodium 1.0.22) over fixed inputs. Hex strings; aead.ciphertext includes the 16-byte tag; "
@@ -493,7 +498,7 @@ public sealed class VectorGenerator
         }
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
@@ -507,7 +512,7 @@ public sealed class VectorGenerator
     }
 
     /// <summary>Fixed input bytes named by a label: SHA-512 of the label, then of the label and a counter as needed.</summary>
-    private static byte[] Seeded(string label, int length)
+    internal static byte[] Seeded(string label, int length)
     {
         var output = new byte[length];
         var block = new byte[64];

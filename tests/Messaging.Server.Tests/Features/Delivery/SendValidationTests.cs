@@ -118,6 +118,50 @@ public sealed class SendValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendDirect_ToSomeDevicesOfTheConversation_IsStoredForThoseOnly()
+    {
+        var request = ValidRequest();
+        request.Direct = true;
+        request.Copies.RemoveAt(1);
+
+        var result = await hub.InvokeAsync<SendResult>(HubMethods.Send, request);
+
+        Assert.Equal(1, result.Ack?.Sequence);
+        var store = server.Get<IMessageStore>();
+        Assert.Single(await store.ReadQueueAsync(bobDevice, null, 100, DateTimeOffset.UtcNow, CancellationToken.None));
+        Assert.Empty(await store.ReadQueueAsync(bobSecondDevice, null, 100, DateTimeOffset.UtcNow, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SendDirect_ToADeviceOutsideTheConversation_IsRefusedAndStoresNothing()
+    {
+        var stranger = await scenario.RegisterDeviceAsync(await scenario.MemberAsync());
+        var request = ValidRequest();
+        request.Direct = true;
+        request.Copies = [new OutgoingCopy { DeviceId = stranger.DeviceId, Ciphertext = cipher.Seal("x") }];
+
+        var result = await hub.InvokeAsync<SendResult>(HubMethods.Send, request);
+
+        Assert.Equal(ErrorCodes.DevicesChanged, result.Error?.Code);
+        Assert.Equal([stranger.DeviceId], result.Error!.ExtraDevices!);
+        Assert.Empty(result.Error.MissingDevices!);
+        Assert.Empty(await server.Get<IMessageStore>().ReadQueueAsync(stranger.DeviceId, null, 100, DateTimeOffset.UtcNow, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task SendDirect_WithNoCopy_IsInvalid()
+    {
+        var request = ValidRequest();
+        request.Direct = true;
+        request.Copies = [];
+
+        var result = await hub.InvokeAsync<SendResult>(HubMethods.Send, request);
+
+        Assert.Equal(ErrorCodes.InvalidRequest, result.Error?.Code);
+        await AssertNothingStoredAsync();
+    }
+
+    [Fact]
     public async Task Acknowledge_Empty_IsInvalid()
     {
         var result = await hub.InvokeAsync<AcknowledgeResult>(HubMethods.Acknowledge, new AcknowledgeRequest());
