@@ -81,6 +81,33 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendText_DeviceListChangesBetweenFetchAndSend_IsResolvedAndRetriedWithoutUserAction()
+    {
+        var (alice, bob, conversation) = await PairAsync();
+        var bobPhone = await DeviceAsync(bob);
+        TestDevice? bobTablet = null;
+        // Right after Alice's first look at the device list, Bob adds a device: her list is stale when she sends.
+        var handler = new AfterFirstDeviceListing(async () => bobTablet = await DeviceAsync(bob));
+        var aliceFolder = new TempDirectory();
+        folders.Add(aliceFolder);
+        using var aliceKey = StorageKey.Generate();
+        var options = scenario.OptionsFor(alice, aliceFolder, aliceKey);
+        var aliceDevice = await SecureMessenger.RegisterDeviceAsync(new SecureMessengerOptions
+        {
+            ServerUri = options.ServerUri, Login = options.Login, Password = options.Password, Storage = options.Storage,
+            StorageKey = options.StorageKey, ReconnectBackoff = options.ReconnectBackoff, HttpMessageHandler = handler,
+        });
+        disposables.Add(aliceDevice);
+        await aliceDevice.ConnectAsync(Scenario.Timeout());
+
+        await aliceDevice.SendTextAsync(conversation, "to all of Bob's devices");
+
+        Assert.Equal(2, handler.Listings); // the stale list, then the current one after devices-changed
+        Assert.Equal("to all of Bob's devices", (await bobPhone.Messenger.ReceiveTextsAsync(1)).Single().Text);
+        Assert.Equal("to all of Bob's devices", (await bobTablet!.Messenger.ReceiveTextsAsync(1)).Single().Text);
+    }
+
+    [Fact]
     public async Task SendText_SendersOtherDevice_GetsItsOwnCopy()
     {
         var (alice, bob, conversation) = await PairAsync();
@@ -231,6 +258,25 @@ public sealed class SecureMessengerTests : IAsyncLifetime
         foreach (var (file, bytes) in snapshot)
         {
             File.WriteAllBytes(file, bytes);
+        }
+    }
+
+    /// <summary>Runs an action once, after the first device listing of a conversation has been answered.</summary>
+    private sealed class AfterFirstDeviceListing(Func<Task> action) : DelegatingHandler(new SocketsHttpHandler())
+    {
+        public int Listings;
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            if (request.RequestUri!.AbsolutePath.EndsWith("/devices", StringComparison.Ordinal)
+                && request.RequestUri.AbsolutePath.StartsWith("/api/conversations/", StringComparison.Ordinal)
+                && Interlocked.Increment(ref Listings) == 1)
+            {
+                await action();
+            }
+
+            return response;
         }
     }
 

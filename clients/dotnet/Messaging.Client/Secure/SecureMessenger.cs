@@ -44,6 +44,7 @@ public sealed partial class SecureMessenger : IAsyncDisposable
             Protocol = options.Protocol,
             ReconnectBackoff = options.ReconnectBackoff,
             LoggerFactory = options.LoggerFactory,
+            HttpMessageHandler = options.HttpMessageHandler,
         });
         Transport.PrekeysLow += OnPrekeysLow;
     }

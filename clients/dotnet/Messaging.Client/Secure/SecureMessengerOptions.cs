@@ -26,6 +26,9 @@ public sealed class SecureMessengerOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The handler behind HTTP calls (certificate pinning, a proxy, tests); the messenger does not dispose it.</summary>
+    public HttpMessageHandler? HttpMessageHandler { get; init; }
+
     /// <summary>How many one-time prekeys of each kind are published at registration and at each top-up.</summary>
     public int PrekeyBatch { get; init; } = 100;
 }
