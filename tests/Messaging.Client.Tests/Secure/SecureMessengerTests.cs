@@ -94,8 +94,13 @@ public sealed class SecureMessengerTests : IAsyncLifetime
         var options = scenario.OptionsFor(alice, aliceFolder, aliceKey);
         var aliceDevice = await SecureMessenger.RegisterDeviceAsync(new SecureMessengerOptions
         {
-            ServerUri = options.ServerUri, Login = options.Login, Password = options.Password, Storage = options.Storage,
-            StorageKey = options.StorageKey, ReconnectBackoff = options.ReconnectBackoff, HttpMessageHandler = handler,
+            ServerUri = options.ServerUri,
+            Login = options.Login,
+            Password = options.Password,
+            Storage = options.Storage,
+            StorageKey = options.StorageKey,
+            ReconnectBackoff = options.ReconnectBackoff,
+            HttpMessageHandler = handler,
         });
         disposables.Add(aliceDevice);
         await aliceDevice.ConnectAsync(Scenario.Timeout());
