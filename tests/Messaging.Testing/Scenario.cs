@@ -124,6 +124,14 @@ public sealed class Scenario : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Two new member accounts and a conversation between them: the set-up most tests start from.</summary>
+    public async Task<(TestPerson Alice, TestPerson Bob, Guid Conversation)> PairAsync()
+    {
+        var alice = await MemberAsync();
+        var bob = await MemberAsync();
+        return (alice, bob, await ConversationAsync(alice, bob));
+    }
+
     public async Task<Guid> ConversationAsync(TestPerson creator, params TestPerson[] others) =>
         (await Api.CreateConversationAsync(creator.Token, new CreateConversationRequest([.. others.Select(o => o.AccountId)]))).ConversationId;
 

@@ -1,3 +1,4 @@
+using Messaging.Client.Secure;
 using System.Text.Json;
 
 namespace Messaging.Cli;
@@ -52,36 +53,14 @@ internal sealed class Profile
         WriteOwnerOnly(Path.Combine(Folder, "profile.json"), JsonSerializer.SerializeToUtf8Bytes(data, Json));
     }
 
-    /// <summary>Writes atomically (temp file then rename) with owner-only permissions.</summary>
+    /// <summary>Writes atomically with owner-only permissions, in an owner-only folder.</summary>
     public void WriteOwnerOnly(string path, byte[] bytes)
     {
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(Folder);
-        }
-        else
-        {
-            Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        var temp = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temp, options))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
+        FileStateStorage.CreateOwnerOnlyFolder(Folder);
+        FileStateStorage.WriteAtomically(path, bytes);
     }
 }
 
-/// <summary>The profile: <see cref="StateSalt"/> salts the Argon2id derivation of the state key from the password.</summary>
 internal sealed record ProfileData(Uri Server, string Login, Guid AccountId, Guid? DeviceId, byte[]? StateSalt = null);
 
 /// <summary>An error for the user: printed without a stack trace, exit code 1.</summary>

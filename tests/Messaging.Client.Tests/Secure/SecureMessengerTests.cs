@@ -35,7 +35,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     [Fact]
     public async Task SendText_BetweenTwoPeople_IsDecryptedStoredReceiptedAndNeverInClearOnTheServer()
     {
-        var (alice, bob, conversation) = await PairAsync();
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await DeviceAsync(alice);
         var bobDevice = await DeviceAsync(bob);
         var receipts = new List<DeliveryReceipt>();
@@ -67,7 +67,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     [Fact]
     public async Task SendText_RecipientAddsASecondDeviceAfterTheSession_BothDevicesGetLaterMessages()
     {
-        var (alice, bob, conversation) = await PairAsync();
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await DeviceAsync(alice);
         var bobPhone = await DeviceAsync(bob);
         await aliceDevice.Messenger.SendTextAsync(conversation, "first");
@@ -83,7 +83,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     [Fact]
     public async Task SendText_DeviceListChangesBetweenFetchAndSend_IsResolvedAndRetriedWithoutUserAction()
     {
-        var (alice, bob, conversation) = await PairAsync();
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var bobPhone = await DeviceAsync(bob);
         TestDevice? bobTablet = null;
         // Right after Alice's first look at the device list, Bob adds a device: her list is stale when she sends.
@@ -115,7 +115,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     [Fact]
     public async Task SendText_SendersOtherDevice_GetsItsOwnCopy()
     {
-        var (alice, bob, conversation) = await PairAsync();
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var alicePhone = await DeviceAsync(alice);
         var aliceLaptop = await DeviceAsync(alice);
         await DeviceAsync(bob);
@@ -130,7 +130,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     [Fact]
     public async Task Receive_RecipientLostItsSession_NoticeAndResendRepairItAutomatically()
     {
-        var (alice, bob, conversation) = await PairAsync();
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await DeviceAsync(alice);
         var bobDevice = await DeviceAsync(bob);
         var stateBeforeTheSession = SnapshotFiles(bobDevice.Folder);
@@ -155,7 +155,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     [Fact]
     public async Task Open_AfterRestart_ContinuesTheSessionFromSealedState()
     {
-        var (alice, bob, conversation) = await PairAsync();
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await DeviceAsync(alice);
         var bobDevice = await DeviceAsync(bob);
         await aliceDevice.Messenger.SendTextAsync(conversation, "one");
@@ -172,7 +172,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     [Fact]
     public async Task Open_WithTheWrongStorageKey_IsRefused()
     {
-        var (alice, _, _) = await PairAsync();
+        var (alice, _, _) = await scenario.PairAsync();
         var device = await DeviceAsync(alice);
         using var wrongKey = StorageKey.Generate();
 
@@ -184,7 +184,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     [Fact]
     public async Task Prekeys_RunningLow_AreToppedUpByTheDevice()
     {
-        var (alice, bob, conversation) = await PairAsync();
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var bobDevice = await DeviceAsync(bob, prekeyBatch: 12);
         var token = await bobDevice.Messenger.Transport.GetAccessTokenAsync();
         Assert.Equal(12, (await scenario.Api.GetPrekeyStatusAsync(token, bobDevice.Messenger.DeviceId)).OneTimePrekeys);
@@ -202,13 +202,6 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     }
 
     private static bool ReceiptSeen(TestDevice device) => device.Receipts > 0;
-
-    private async Task<(TestPerson Alice, TestPerson Bob, Guid Conversation)> PairAsync()
-    {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        return (alice, bob, await scenario.ConversationAsync(alice, bob));
-    }
 
     private async Task<TestDevice> DeviceAsync(TestPerson person, int prekeyBatch = 20)
     {

@@ -11,6 +11,12 @@ public sealed class FileStateStorage
     public FileStateStorage(string folder)
     {
         this.folder = folder;
+        CreateOwnerOnlyFolder(folder);
+    }
+
+    /// <summary>Creates a folder (and its parents) that only the owner may list, read or write.</summary>
+    public static void CreateOwnerOnlyFolder(string folder)
+    {
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(folder);
@@ -27,9 +33,14 @@ public sealed class FileStateStorage
         return File.Exists(path) ? File.ReadAllBytes(path) : null;
     }
 
-    public void Write(string name, ReadOnlySpan<byte> bytes)
+    public void Write(string name, ReadOnlySpan<byte> bytes) => WriteAtomically(PathOf(name), bytes);
+
+    /// <summary>
+    /// Replaces a file all at once (a temp file, flushed to disk, then renamed over it), readable by the owner only:
+    /// a crash leaves either the old file or the new one, never half of one.
+    /// </summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
-        var path = PathOf(name);
         var temp = path + ".tmp";
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

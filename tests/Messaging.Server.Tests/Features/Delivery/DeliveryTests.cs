@@ -29,9 +29,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [InlineData(MessagingProtocol.MessagePack)]
     public async Task Send_TwoConnectedDevices_DeliversInOrderAndAckDeletesCopies(MessagingProtocol protocol)
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice, protocol);
         var bobDevice = await scenario.DeviceAsync(bob, protocol);
 
@@ -54,9 +52,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Drain_OfflineDeviceReconnects_ReceivesEverythingInSequenceOrderThenDrainedSignal()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob, connect: false);
         const int Count = 450; // more than two drain pages
@@ -78,9 +74,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Send_SenderHasOtherDevices_TheyGetACopyButTheSendingDeviceDoesNot()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var alicePhone = await scenario.DeviceAsync(alice);
         var aliceLaptop = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob);
@@ -95,9 +89,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Send_RetryWithSameMessageId_ReturnsSameAckAndStoresOnce()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob, connect: false);
         var messageId = MessagingClient.NewMessageId();
@@ -116,9 +108,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Send_SameMessageIdFromAnotherDevice_IsRejectedAsConflict()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob);
         var messageId = MessagingClient.NewMessageId();
@@ -133,9 +123,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Send_StaleDeviceList_ReturnsDevicesChangedWithTheDifferenceAndStoresNothing()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobOld = await scenario.DeviceAsync(bob, connect: false);
         var stale = Guid.NewGuid();
@@ -160,9 +148,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Ack_Unacknowledged_IsDeliveredAgainOnReconnect_Acknowledged_IsNot()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob);
         await aliceDevice.SendTextAsync(conversation, cipher, "kept");
@@ -184,9 +170,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Acknowledge_Twice_RemovesOnceAndIsHarmless()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob);
         await aliceDevice.SendTextAsync(conversation, cipher, "one");
@@ -199,9 +183,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Restart_ServerStoppedAndStarted_LosesNothingAndClientsReconnect()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob, connect: false);
         var liveBob = await scenario.DeviceAsync(bob);

@@ -72,9 +72,7 @@ public sealed class HubAccessTests : IAsyncLifetime
     [Fact]
     public async Task Revoke_Device_ClosesItsConnectionDeletesItsQueueAndLeavesTheFanOut()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob);
         await aliceDevice.SendTextAsync(conversation, cipher, "before revocation");

@@ -26,9 +26,7 @@ public sealed class RetentionTests : IAsyncLifetime
     [Fact]
     public async Task Retention_Elapsed_ExpiredCopiesAreNeitherDeliveredNorKept_NewerOnesAre()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob, connect: false);
         await aliceDevice.SendTextAsync(conversation, cipher, "old 1");
@@ -52,9 +50,7 @@ public sealed class RetentionTests : IAsyncLifetime
     [Fact]
     public async Task Retention_ReadBeforeTheSweep_SkipsExpiredCopies()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var conversation = await scenario.ConversationAsync(alice, bob);
+        var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.RegisterDeviceAsync(bob);
         await aliceDevice.SendTextAsync(conversation, cipher, "expires");
