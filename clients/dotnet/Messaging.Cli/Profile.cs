@@ -1,5 +1,5 @@
-using Messaging.Client.Secure;
 using System.Text.Json;
+using Messaging.Client.Secure;
 
 namespace Messaging.Cli;
 
