@@ -28,6 +28,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public TempDirectory Data { get; }
 
+    /// <summary>The running process's id (for CPU and memory readings), or null while stopped.</summary>
+    public int? ProcessId => process is { HasExited: false } running ? running.Id : null;
+
     /// <summary>Everything the process wrote to standard output and error, across its lives.</summary>
     public string Output
     {

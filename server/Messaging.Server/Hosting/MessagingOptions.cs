@@ -16,6 +16,9 @@ internal sealed class MessagingOptions
 
     public DeliveryOptions Delivery { get; set; } = new();
 
+    /// <summary>The SignalR backplane of a cluster of server nodes; unset for a single node.</summary>
+    public RedisOptions Redis { get; set; } = new();
+
     /// <summary>Origins (scheme://host[:port]) allowed to open the WebSocket besides the server's own origin.</summary>
     public string[] AllowedOrigins { get; set; } = [];
 }
@@ -26,6 +29,15 @@ internal sealed class StorageOptions
     public string? MongoConnectionString { get; set; }
 
     public string MongoDatabase { get; set; } = "messaging";
+}
+
+internal sealed class RedisOptions
+{
+    /// <summary>
+    /// A StackExchange.Redis configuration string (e.g. <c>redis1:6379,password=…,ssl=true</c>). When set, pushes
+    /// travel between server nodes through Redis (see <see cref="ScaleOut"/>); it is never logged.
+    /// </summary>
+    public string? ConnectionString { get; set; }
 }
 
 internal sealed class KeyOptions

@@ -40,6 +40,7 @@ internal static class ServerHost
             .AddDevices()
             .AddConversations()
             .AddDelivery()
+            .AddScaleOut(options.Redis)
             .AddKeys()
             .AddRateLimits();
 

@@ -1,0 +1,69 @@
+using System.Runtime.InteropServices;
+using Messaging.Bench.Load;
+using Messaging.Bench.Report;
+using Messaging.Bench.Targets;
+
+namespace Messaging.Bench;
+
+/// <summary>
+/// One run: the durable server (peak, then half of its peak), the bare relay (the same), then the idle connection
+/// test; the tables go to standard output, progress to standard error, the chart to an SVG file.
+/// </summary>
+internal static class BenchRun
+{
+    public static async Task<int> RunAsync(BenchSettings settings)
+    {
+        var payloads = new Payloads(settings.MinSize, settings.MaxSize);
+        Progress($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):N1} GiB, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
+
+        await using var durable = new DurableTarget();
+        Progress($"durable server: starting, {settings.Devices} devices (accounts, conversations, devices and tokens over HTTP)");
+        await durable.StartAsync(settings.Devices);
+        var server = await MeasureAsync(durable, settings, payloads);
+        await durable.StopServerAsync();
+
+        TargetResult relayResult;
+        await using (var relay = new RelayTarget())
+        {
+            Progress($"bare relay: starting, {settings.Devices} devices");
+            await relay.StartAsync(settings.Devices);
+            relayResult = await MeasureAsync(relay, settings, payloads);
+        }
+
+        ConnectionResult? connections = null;
+        if (settings.Connections > 0)
+        {
+            Progress($"connections: registering {settings.Connections:N0} devices, then holding one idle connection each for {settings.IdleHold.TotalSeconds:N0} s");
+            connections = await ConnectionTest.RunAsync(durable.Data, durable.People, settings);
+        }
+
+        var tables = ResultTables.Render(settings, server, relayResult, connections);
+        Console.WriteLine(tables);
+        LatencyChart.Write(
+            settings.ChartPath,
+            "Send-to-receive latency: durable server vs bare SignalR relay",
+            [server.Peak, server.HalfPeak, relayResult.Peak, relayResult.HalfPeak],
+            ResultTables.TargetP99Milliseconds);
+        Progress($"chart: {settings.ChartPath}");
+        if (settings.MarkdownPath is { } markdown)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(markdown)!);
+            await File.WriteAllTextAsync(markdown, tables);
+            Progress($"tables: {markdown}");
+        }
+
+        return 0;
+    }
+
+    private static async Task<TargetResult> MeasureAsync(BenchTarget target, BenchSettings settings, Payloads payloads)
+    {
+        Progress($"{target.Name}: peak, closed loop");
+        var peak = await LoadRunner.ClosedLoopAsync(target, settings, payloads);
+        Progress($"{target.Name}: peak {peak.DeliveredPerSecond:N0} deliveries/s, p99 {peak.Latency.P99:N1} ms");
+        var half = await LoadRunner.OpenLoopAsync(target, settings, payloads, Math.Max(1, peak.DeliveredPerSecond / 2));
+        Progress($"{target.Name}: half peak {half.DeliveredPerSecond:N0} deliveries/s, p99 {half.Latency.P99:N1} ms");
+        return new TargetResult(peak, half, target.Process.PeakWorkingSet);
+    }
+
+    private static void Progress(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+}

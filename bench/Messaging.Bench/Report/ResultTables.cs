@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text;
+using Messaging.Bench.Load;
+
+namespace Messaging.Bench.Report;
+
+/// <summary>The results of one target: its peak and its half-peak phase, and its process's peak memory.</summary>
+internal sealed record TargetResult(PhaseResult Peak, PhaseResult HalfPeak, long PeakWorkingSetBytes);
+
+/// <summary>The comparison as Markdown tables: printed by the benchmark and pasted into docs/benchmarks.md.</summary>
+internal static class ResultTables
+{
+    /// <summary>The issue's targets on a 2-core machine.</summary>
+    public const double TargetDeliveriesPerSecond = 10_000;
+    public const double TargetRelayRatio = 0.60;
+    public const double TargetP99Milliseconds = 50;
+    public const double TargetBytesPerConnection = 30 * 1024;
+    public const int TargetConnections = 10_000;
+
+    public static string Render(BenchSettings settings, TargetResult server, TargetResult relay, ConnectionResult? connections)
+    {
+        var text = new StringBuilder();
+        var ratio = server.Peak.DeliveredPerSecond / relay.Peak.DeliveredPerSecond;
+        text.AppendLine(Invariant($"### Throughput and latency ({settings.Devices} devices in pairs, envelopes {settings.MinSize}–{settings.MaxSize} B, {settings.Duration.TotalSeconds:0} s measured per phase after {settings.Warmup.TotalSeconds:0} s warm-up)"));
+        text.AppendLine();
+        text.AppendLine("| | durable server | bare relay | server / relay |");
+        text.AppendLine("| --- | ---: | ---: | ---: |");
+        Row(text, "deliveries/s at peak (closed loop)", N(server.Peak.DeliveredPerSecond), N(relay.Peak.DeliveredPerSecond), Percent(ratio));
+        Row(text, "latency at peak, p50 / p99 / p99.9 (ms)", Latency(server.Peak), Latency(relay.Peak), "");
+        Row(text, "load offered at half peak (open loop)", N(server.HalfPeak.OfferedPerSecond ?? 0) + "/s", N(relay.HalfPeak.OfferedPerSecond ?? 0) + "/s", "");
+        Row(text, "deliveries/s at half peak", N(server.HalfPeak.DeliveredPerSecond), N(relay.HalfPeak.DeliveredPerSecond), "");
+        Row(text, "latency at half peak, p50 / p99 / p99.9 (ms)", Latency(server.HalfPeak), Latency(relay.HalfPeak), "");
+        Row(text, "target process CPU at peak (cores of 2)", Cores(server.Peak.TargetCpuCores), Cores(relay.Peak.TargetCpuCores), "");
+        Row(text, "… of which in the kernel (cores)", Cores(server.Peak.TargetKernelCores), Cores(relay.Peak.TargetKernelCores), "");
+        Row(text, "target process CPU per delivery at peak (µs)", N(server.Peak.CpuMicrosecondsPerDelivery), N(relay.Peak.CpuMicrosecondsPerDelivery), "");
+        Row(text, "load generator CPU at peak (cores of 2)", Cores(server.Peak.BenchCpuCores), Cores(relay.Peak.BenchCpuCores), "");
+        Row(text, "target process peak working set (MiB)", MiB(server.PeakWorkingSetBytes), MiB(relay.PeakWorkingSetBytes), "");
+        Row(text, "send errors / overloaded / undelivered at end", Health(server), Health(relay), "");
+        text.AppendLine();
+
+        if (connections is not null)
+        {
+            text.AppendLine("### Idle authenticated connections (durable server)");
+            text.AppendLine();
+            text.AppendLine("| requested | held idle | failed | server working set before → after (MiB) | server per connection (KiB) | client per connection (KiB) | time to connect all (s) |");
+            text.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            text.AppendLine(Invariant($"| {connections.Requested:N0} | {connections.Held:N0} | {connections.Failed:N0} | {MiB(connections.ServerBaselineBytes)} → {MiB(connections.ServerLoadedBytes)} | {connections.ServerBytesPerConnection / 1024:N1} | {connections.BenchBytesPerConnection / 1024:N1} | {connections.ConnectTime.TotalSeconds:N1} |"));
+            if (connections.FirstFailure is { } failure)
+            {
+                text.AppendLine();
+                text.AppendLine($"First connection failure: `{failure}`");
+            }
+
+            text.AppendLine();
+        }
+
+        text.AppendLine("### Against the targets of issue 5 (2 cores)");
+        text.AppendLine();
+        text.AppendLine("| target | measured | met |");
+        text.AppendLine("| --- | ---: | :---: |");
+        Row(text, Invariant($"≥ {TargetDeliveriesPerSecond:N0} durable deliveries/s (embedded store)"), N(server.Peak.DeliveredPerSecond), Met(server.Peak.DeliveredPerSecond >= TargetDeliveriesPerSecond));
+        Row(text, Invariant($"≥ {TargetRelayRatio:P0} of the bare relay's throughput"), Percent(ratio), Met(ratio >= TargetRelayRatio));
+        Row(text, Invariant($"p99 < {TargetP99Milliseconds:N0} ms at half of peak"), Invariant($"{server.HalfPeak.Latency.P99:N1} ms"), Met(server.HalfPeak.Latency.P99 < TargetP99Milliseconds));
+        if (connections is not null)
+        {
+            var enough = connections.Held >= TargetConnections;
+            Row(
+                text,
+                Invariant($"{TargetConnections:N0} idle connections at ≤ {TargetBytesPerConnection / 1024:N0} KiB each"),
+                Invariant($"{connections.Held:N0} held, {connections.ServerBytesPerConnection / 1024:N1} KiB each"),
+                Met(enough && connections.ServerBytesPerConnection <= TargetBytesPerConnection) + (enough ? "" : " (fewer connections)"));
+        }
+
+        return text.ToString();
+    }
+
+    private static void Row(StringBuilder text, string label, string server, string relay, string ratio) =>
+        text.AppendLine($"| {label} | {server} | {relay} | {ratio} |");
+
+    private static void Row(StringBuilder text, string target, string measured, string met) =>
+        text.AppendLine($"| {target} | {measured} | {met} |");
+
+    private static string Latency(PhaseResult phase) =>
+        Invariant($"{phase.Latency.P50:N1} / {phase.Latency.P99:N1} / {phase.Latency.P999:N1}");
+
+    private static string Health(TargetResult target) =>
+        Invariant($"{target.Peak.SendErrors + target.HalfPeak.SendErrors} / {(target.HalfPeak.Overloaded ? "yes" : "no")} / {(target.Peak.Quiesced && target.HalfPeak.Quiesced ? "0" : "some")}");
+
+    private static string N(double value) => double.IsNaN(value) ? "–" : value.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Cores(double value) => value.ToString("N2", CultureInfo.InvariantCulture);
+
+    private static string MiB(long bytes) => (bytes / (1024.0 * 1024)).ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Percent(double value) => value.ToString("P1", CultureInfo.InvariantCulture);
+
+    private static string Met(bool met) => met ? "yes" : "no";
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
+}

@@ -1,0 +1,44 @@
+using Messaging.Bench.Load;
+
+namespace Messaging.Bench.Targets;
+
+/// <summary>What the load runs against: the real server or the bare relay, each in its own process.</summary>
+internal abstract class BenchTarget : IAsyncDisposable
+{
+    public abstract string Name { get; }
+
+    /// <summary>The target's process, for its CPU time and memory.</summary>
+    public abstract ProcessMeter Process { get; }
+
+    public Recorder Recorder { get; } = new();
+
+    public IReadOnlyList<BenchDevice> Devices { get; protected set; } = [];
+
+    /// <summary>Sends one envelope from <paramref name="from"/> to its peer; completes when the target acknowledged it.</summary>
+    public abstract Task SendAsync(BenchDevice from, byte[] payload);
+
+    /// <summary>Waits until every acknowledged send has been delivered (or the bound passes); returns whether it has.</summary>
+    public async Task<bool> QuiesceAsync(TimeSpan bound)
+    {
+        using var deadline = new CancellationTokenSource(bound);
+        while (Recorder.Delivered < Recorder.Sent)
+        {
+            if (deadline.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
+        }
+
+        return true;
+    }
+
+    public abstract ValueTask DisposeAsync();
+
+    protected async Task DisconnectAllAsync()
+    {
+        await Parallel.ForEachAsync(Devices, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (device, _) =>
+            await device.Connection.DisposeAsync());
+    }
+}

@@ -1,0 +1,154 @@
+using System.Threading.Channels;
+using Messaging.Bench.Load;
+using Messaging.Contracts;
+using Messaging.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Messaging.Bench.Targets;
+
+/// <summary>
+/// The real server (<c>Messaging.Server</c>, Release build) as its own process with the embedded SQLite store in a
+/// temp folder. Devices come in pairs: two member accounts, one conversation, one device each, real identities and
+/// device-bound tokens, all through the HTTP API. A delivery counts once the receiving device's acknowledgement
+/// returned, i.e. the copy was stored, pushed, acknowledged and deleted.
+/// </summary>
+internal sealed class DurableTarget : BenchTarget
+{
+    /// <summary>Acknowledgements are batched per device like a client that acknowledges what it has stored so far.</summary>
+    private const int MaxAcksPerCall = 100;
+
+    /// <summary>Server settings for the benchmark: quiet logs (each log line costs), tokens that outlive the run.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>
+    {
+        ["Logging__LogLevel__Messaging"] = "Warning",
+        ["Logging__LogLevel__Microsoft"] = "Warning",
+        ["Logging__LogLevel__System"] = "Warning",
+        ["Messaging__Tokens__AccessTokenLifetime"] = "02:00:00",
+    };
+
+    private readonly List<Task> ackLoops = [];
+    private readonly List<Channel<DeliveryRef>> ackQueues = [];
+    private ServerProcess server = null!;
+    private Scenario scenario = null!;
+    private ProcessMeter meter = null!;
+
+    public override string Name => "durable server";
+
+    public override ProcessMeter Process => meter;
+
+    public TempDirectory Data { get; } = new();
+
+    /// <summary>The member accounts (with account tokens), for the connection test's devices.</summary>
+    public List<TestPerson> People { get; } = [];
+
+    public async Task StartAsync(int deviceCount)
+    {
+        server = new ServerProcess(Data, Environment);
+        await server.StartAsync();
+        meter = new ProcessMeter(server.ProcessId ?? throw new InvalidOperationException("The server is not running."));
+        scenario = await Scenario.StartAsync(server);
+
+        var hub = new Uri(server.BaseAddress, Routes.Hub);
+        var pairs = new (BenchDevice A, BenchDevice B)[deviceCount / 2];
+        await HubConnections.ForEachAsync(Enumerable.Range(0, pairs.Length), 4, async (i, _) =>
+        {
+            var alice = await scenario.MemberAsync();
+            var bob = await scenario.MemberAsync();
+            var conversation = await scenario.ConversationAsync(alice, bob);
+            pairs[i] = (await ConnectAsync(hub, alice, conversation), await ConnectAsync(hub, bob, conversation));
+            lock (People)
+            {
+                People.AddRange([alice, bob]);
+            }
+        });
+
+        foreach (var (a, b) in pairs)
+        {
+            (a.Peer, b.Peer) = (b, a);
+        }
+
+        Devices = [.. pairs.SelectMany(p => new[] { p.A, p.B })];
+    }
+
+    public override async Task SendAsync(BenchDevice from, byte[] payload)
+    {
+        var result = await from.Connection.InvokeAsync<SendResult>(HubMethods.Send, new SendRequest
+        {
+            ConversationId = from.ConversationId,
+            MessageId = Guid.CreateVersion7(),
+            Copies = [new OutgoingCopy { DeviceId = from.Peer.Id, Ciphertext = payload }],
+        });
+        if (result.Error is { } error)
+        {
+            throw new InvalidOperationException($"The server refused a send: {error.Code}");
+        }
+    }
+
+    /// <summary>Stops the server process (its data stays, for the connection test) and disconnects the devices.</summary>
+    public async Task StopServerAsync()
+    {
+        await DisconnectAllAsync();
+        foreach (var queue in ackQueues)
+        {
+            queue.Writer.TryComplete();
+        }
+
+        await Task.WhenAll(ackLoops);
+        await scenario.DisposeAsync();
+        await server.KillAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await server.DisposeAsync();
+        Data.Dispose();
+    }
+
+    private async Task<BenchDevice> ConnectAsync(Uri hub, TestPerson person, Guid conversation)
+    {
+        var device = await scenario.RegisterDeviceAsync(person);
+        var token = await scenario.Api.CreateDeviceSessionAsync(person.Token, device.DeviceId);
+        var connection = HubConnections.Create(hub, token.AccessToken);
+        var acks = Channel.CreateUnbounded<DeliveryRef>(new UnboundedChannelOptions { SingleReader = true });
+        connection.On<Delivery>(HubMethods.Receive, delivery =>
+        {
+            Recorder.Received(delivery.Ciphertext);
+            acks.Writer.TryWrite(new DeliveryRef { ConversationId = delivery.ConversationId, MessageId = delivery.MessageId });
+        });
+        await connection.StartAsync();
+        lock (ackLoops)
+        {
+            ackQueues.Add(acks);
+            ackLoops.Add(AcknowledgeLoopAsync(connection, acks.Reader));
+        }
+
+        return new BenchDevice(device.DeviceId, conversation, connection);
+    }
+
+    /// <summary>Acknowledges what arrived, up to <see cref="MaxAcksPerCall"/> copies per call, until the device disconnects.</summary>
+    private async Task AcknowledgeLoopAsync(HubConnection connection, ChannelReader<DeliveryRef> received)
+    {
+        var batch = new List<DeliveryRef>(MaxAcksPerCall);
+        try
+        {
+            while (await received.WaitToReadAsync())
+            {
+                batch.Clear();
+                while (batch.Count < MaxAcksPerCall && received.TryRead(out var delivery))
+                {
+                    batch.Add(delivery);
+                }
+
+                var result = await connection.InvokeAsync<AcknowledgeResult>(HubMethods.Acknowledge, new AcknowledgeRequest { Deliveries = [.. batch] });
+                if (result.Error is null)
+                {
+                    Recorder.DeliveredCopies(result.Removed);
+                }
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or IOException)
+        {
+            // The connection closed at the end of the run.
+        }
+    }
+}

@@ -1,0 +1,330 @@
+using System.Collections.Concurrent;
+using Messaging.Client;
+using Messaging.Contracts;
+using Messaging.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace Messaging.Server.Tests.ScaleOut;
+
+/// <summary>
+/// Two server processes share one store (one SQLite file in WAL mode, one key file) and a real Redis backplane;
+/// clients reach them through a TCP load balancer. A push crosses nodes live, and when a node is killed with
+/// SIGKILL in the middle of a burst, its clients reconnect to the other node and nothing acknowledged is lost or
+/// delivered twice.
+/// </summary>
+public sealed class TwoNodeTests : IAsyncLifetime
+{
+    private const int Senders = 2;
+    private const int MessagesPerSender = 60;
+    private const int KillAfterAcks = 30;
+
+    /// <summary>Redis runs with a password, so the test can prove the connection string is never logged.</summary>
+    private static readonly string RedisPassword = $"redis-{Guid.NewGuid():N}";
+
+    private readonly TestCiphertext cipher = new();
+    private readonly TempDirectory data = new();
+    private readonly List<MessagingClient> clients = [];
+    private RedisServer redis = null!;
+    private ServerProcess nodeA = null!;
+    private ServerProcess nodeB = null!;
+    private TcpLoadBalancer preferA = null!;
+    private TcpLoadBalancer preferB = null!;
+    private Scenario scenario = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        redis = await RedisServer.StartAsync(RedisPassword);
+        var environment = new Dictionary<string, string> { ["Messaging__Redis__ConnectionString"] = redis.ConnectionString };
+        nodeA = new ServerProcess(data, environment);
+        nodeB = new ServerProcess(data, environment);
+
+        // A first: it creates the shared key file, which B then reads (both nodes must sign and check the same tokens).
+        await nodeA.StartAsync();
+        await nodeB.StartAsync();
+
+        // Failover order instead of round robin, so the test knows where each client lands while both nodes live.
+        preferA = new TcpLoadBalancer([nodeA.BaseAddress, nodeB.BaseAddress], roundRobin: false);
+        preferB = new TcpLoadBalancer([nodeB.BaseAddress, nodeA.BaseAddress], roundRobin: false);
+        scenario = await Scenario.StartAsync(nodeA);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        await scenario.DisposeAsync();
+        await preferA.DisposeAsync();
+        await preferB.DisposeAsync();
+        await nodeA.DisposeAsync();
+        await nodeB.DisposeAsync();
+        await redis.DisposeAsync();
+        data.Dispose();
+    }
+
+    [Fact]
+    public async Task Send_SenderOnNodeARecipientOnNodeB_PushCrossesNodesLive()
+    {
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var sender = await ConnectAsync(alice, preferA, MessagingProtocol.MessagePack);
+        var recipient = await ConnectAsync(bob, preferB, MessagingProtocol.Json);
+        await recipient.WaitForDrainAsync(Scenario.Timeout());
+        Assert.Equal(1, recipient.DrainCount);
+
+        var ack = await sender.SendTextAsync(conversation, cipher, "across nodes");
+        var received = Assert.Single(await recipient.ReceiveAsync(1));
+
+        Assert.Equal(ack.MessageId, received.MessageId);
+        Assert.Equal("across nodes", cipher.Open(received.Ciphertext));
+
+        // It came live: the connection that had drained before the send is the one that got it (a reconnection
+        // would have had to finish a second drain first).
+        await recipient.WaitForDrainAsync(Scenario.Timeout());
+        Assert.Equal(1, recipient.DrainCount);
+        Assert.True(recipient.IsConnected);
+
+        // And across nodes: every connection of the sender went to A, every connection of the recipient to B.
+        Assert.Equal(0, preferA.ForwardedConnections(nodeB.BaseAddress));
+        Assert.Equal(0, preferB.ForwardedConnections(nodeA.BaseAddress));
+        Assert.True(preferA.ActiveConnections(nodeA.BaseAddress) > 0);
+        Assert.True(preferB.ActiveConnections(nodeB.BaseAddress) > 0);
+    }
+
+    [Fact]
+    public async Task Kill9_NodeADuringBurst_ClientsReconnectToNodeBAndEveryAcknowledgedMessageIsDeliveredExactlyOnce()
+    {
+        // Recipients: Bob's device on B (it stays up), Carol's on A (it dies under her). Senders on A.
+        var bob = await scenario.MemberAsync();
+        var carol = await scenario.MemberAsync();
+        await using var bobReceiver = new Receiver(await ConnectAsync(bob, preferB, MessagingProtocol.MessagePack));
+        await using var carolReceiver = new Receiver(await ConnectAsync(carol, preferA, MessagingProtocol.MessagePack));
+        var senders = new List<(MessagingClient Client, Guid Conversation)>();
+        for (var s = 0; s < Senders; s++)
+        {
+            var person = await scenario.MemberAsync();
+            senders.Add((await ConnectAsync(person, preferA, MessagingProtocol.MessagePack), await scenario.ConversationAsync(person, bob, carol)));
+        }
+
+        Assert.True(preferA.ActiveConnections(nodeA.BaseAddress) >= Senders + 1);
+        Assert.Equal(0, preferA.ForwardedConnections(nodeB.BaseAddress));
+        Assert.Equal(0, preferB.ForwardedConnections(nodeA.BaseAddress));
+
+        var planned = senders.SelectMany((_, i) => Enumerable.Range(0, MessagesPerSender)
+            .Select(n => (Sender: i, Id: MessagingClient.NewMessageId(), Text: $"sender {i} message {n}"))).ToList();
+        var acknowledged = new ConcurrentDictionary<Guid, long>();
+        using var enoughAcks = new SemaphoreSlim(0);
+        var burst = senders.Select((s, i) => Task.Run(async () =>
+        {
+            foreach (var message in planned.Where(p => p.Sender == i))
+            {
+                acknowledged[message.Id] = await SendUntilAcknowledgedAsync(s.Client, s.Conversation, message.Id, message.Text);
+                if (acknowledged.Count == KillAfterAcks)
+                {
+                    enoughAcks.Release();
+                }
+            }
+        })).ToList();
+
+        Assert.True(await enoughAcks.WaitAsync(TimeSpan.FromSeconds(30)), "the burst did not reach the kill point");
+        carolReceiver.MarkReconnection();
+        await nodeA.KillAsync();
+        var ackedAtKill = acknowledged.Count;
+        await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(90));
+
+        // Every message was acknowledged once, by A before the kill or by B after; each conversation's sequence
+        // numbers are 1..n without a gap or a repeat (a retry of a message A had stored kept its first number).
+        Assert.True(ackedAtKill < planned.Count, "node A was killed after the burst had ended");
+        Assert.Equal(planned.Count, acknowledged.Count);
+        foreach (var (_, conversation) in senders)
+        {
+            var sequences = planned.Where(p => senders[p.Sender].Conversation == conversation).Select(p => acknowledged[p.Id]).Order();
+            Assert.Equal(Enumerable.Range(1, MessagesPerSender).Select(i => (long)i), sequences);
+        }
+
+        // The clients that were on A are now on B, through the same URL.
+        Assert.Equal(0, preferA.ActiveConnections(nodeA.BaseAddress));
+        Assert.True(preferA.ActiveConnections(nodeB.BaseAddress) >= Senders + 1);
+
+        // A message A stored but could not acknowledge is acknowledged by B on the retry without a second push, so
+        // it waits in the queue: every device gets it on its next drain. Bob reconnects too, as an app restart would.
+        await bobReceiver.ReconnectAsync(() => ClientFor(bob, bobReceiver.Client.DeviceId, preferB, MessagingProtocol.MessagePack));
+        foreach (var receiver in new[] { bobReceiver, carolReceiver })
+        {
+            await Eventually.WaitAsync(
+                () => receiver.Confirmed == planned.Count, "every message to reach every device and be acknowledged", TimeSpan.FromSeconds(60));
+            await receiver.StopAsync();
+            Assert.Empty(receiver.DeliveredAfterConfirmedAck);
+            Assert.Equal(planned.Select(p => p.Id).Order(), receiver.Stored.Keys.Order());
+            foreach (var delivery in receiver.Stored.Values)
+            {
+                Assert.Equal(acknowledged[delivery.MessageId], delivery.Sequence);
+                Assert.Equal(planned.Single(p => p.Id == delivery.MessageId).Text, cipher.Open(delivery.Ciphertext));
+            }
+        }
+
+        // The acknowledgements took effect in the shared store, whichever node received them.
+        Assert.Equal(0L, CountQueued(bobReceiver.Client.DeviceId, carolReceiver.Client.DeviceId));
+        Assert.True(carolReceiver.Client.DrainCount >= 2, "Carol's client did not reconnect and drain");
+
+        // Neither node logged the password of an account nor the Redis password from the connection string.
+        var logs = nodeA.Output + nodeB.Output;
+        Assert.DoesNotContain(Scenario.Password, logs, StringComparison.Ordinal);
+        Assert.DoesNotContain(RedisPassword, logs, StringComparison.Ordinal);
+    }
+
+    private long CountQueued(params Guid[] devices)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(data.Path, "messaging.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM queue WHERE device_id IN ({string.Join(',', devices.Select((_, i) => $"$d{i}"))});";
+        for (var i = 0; i < devices.Length; i++)
+        {
+            command.Parameters.AddWithValue($"$d{i}", devices[i].ToString("D"));
+        }
+
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private async Task<MessagingClient> ConnectAsync(TestPerson person, TcpLoadBalancer balancer, MessagingProtocol protocol)
+    {
+        var device = await scenario.RegisterDeviceAsync(person);
+        var client = ClientFor(person, device.DeviceId, balancer, protocol);
+        await client.ConnectAsync(Scenario.Timeout());
+        return client;
+    }
+
+    private MessagingClient ClientFor(TestPerson person, Guid deviceId, TcpLoadBalancer balancer, MessagingProtocol protocol)
+    {
+        var client = new MessagingClient(new MessagingClientOptions
+        {
+            ServerUri = balancer.BaseAddress,
+            Login = person.Login,
+            Password = person.Password,
+            DeviceId = deviceId,
+            Protocol = protocol,
+            ReconnectBackoff = Scenario.FastBackoff,
+            HubCallTimeout = TimeSpan.FromSeconds(30),
+        });
+        clients.Add(client);
+        return client;
+    }
+
+    /// <summary>
+    /// What an application does: a send that failed without an answer (the node died under it, or under the HTTP
+    /// call that lists the devices) is retried with the same message id.
+    /// </summary>
+    private async Task<long> SendUntilAcknowledgedAsync(MessagingClient client, Guid conversation, Guid messageId, string text)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var ack = await client.SendToConversationAsync(conversation, _ => cipher.Seal(text), messageId, Scenario.Timeout());
+                return ack.Sequence;
+            }
+            catch (Exception e) when (attempt < 5
+                && (e is HttpRequestException || (e is MessagingException m && m.Code == ClientErrorCodes.Unavailable)))
+            {
+                // No answer from the server: the message may or may not be stored; the same id makes the retry safe.
+            }
+        }
+    }
+
+    /// <summary>
+    /// A device that stores what it receives by (conversation, message) id and acknowledges each delivery. A delivery
+    /// may come again when its acknowledgement had not been confirmed before the connection it came on opened (the SDK
+    /// then drains it again); one whose acknowledgement was confirmed before a reconnection must never come again.
+    /// </summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly ConcurrentDictionary<Guid, byte> confirmed = new();
+        private HashSet<Guid> confirmedBeforeReconnection = [];
+        private CancellationTokenSource stop = new();
+        private Task loop;
+        private bool stopped;
+
+        public Receiver(MessagingClient client)
+        {
+            Client = client;
+            loop = ReceiveAsync(client, stop.Token);
+        }
+
+        public MessagingClient Client { get; private set; }
+
+        /// <summary>What the device stored: each message once.</summary>
+        public ConcurrentDictionary<Guid, Delivery> Stored { get; } = new();
+
+        public int Confirmed => confirmed.Count;
+
+        public ConcurrentQueue<Guid> DeliveredAfterConfirmedAck { get; } = new();
+
+        /// <summary>Call before the connection is lost: acknowledgements confirmed by now are final.</summary>
+        public void MarkReconnection() => confirmedBeforeReconnection = [.. confirmed.Keys];
+
+        /// <summary>The app restarts: the device's client stops and a new one connects (through the balancer).</summary>
+        public async Task ReconnectAsync(Func<MessagingClient> create)
+        {
+            await StopAsync();
+            MarkReconnection();
+            stopped = false;
+            stop = new CancellationTokenSource();
+            Client = create();
+            await Client.ConnectAsync(Scenario.Timeout());
+            loop = ReceiveAsync(Client, stop.Token);
+        }
+
+        /// <summary>Stops receiving and disconnects; what was received stays readable.</summary>
+        public async Task StopAsync()
+        {
+            if (stopped)
+            {
+                return;
+            }
+
+            stopped = true;
+            await stop.CancelAsync();
+            await loop;
+            await Client.DisposeAsync();
+            stop.Dispose();
+        }
+
+        public async ValueTask DisposeAsync() => await StopAsync();
+
+        private async Task ReceiveAsync(MessagingClient client, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await foreach (var delivery in client.ReceiveAsync(cancellationToken))
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        return; // stopping: what is left unacknowledged comes again with the next client's drain
+                    }
+
+                    if (confirmedBeforeReconnection.Contains(delivery.MessageId))
+                    {
+                        DeliveredAfterConfirmedAck.Enqueue(delivery.MessageId);
+                    }
+
+                    Stored.TryAdd(delivery.MessageId, delivery);
+                    try
+                    {
+                        // Not cancelled by a stop: an acknowledgement the server applied is always confirmed here.
+                        await client.AcknowledgeAsync(new[] { delivery }, CancellationToken.None);
+                        confirmed.TryAdd(delivery.MessageId, 0);
+                    }
+                    catch (MessagingException e) when (e.Code == ClientErrorCodes.Unavailable)
+                    {
+                        // Not confirmed: the copy may come again with the next drain, which is allowed.
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Messaging.Testing;
+
+/// <summary>
+/// A real Redis (Debian's <c>redis-server</c>) on a free loopback port, with nothing written to disk, for the SignalR
+/// backplane of multi-node tests. Killed on dispose. A missing binary fails the test: CI installs it (.ci/run).
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    public const string Executable = "/usr/bin/redis-server";
+
+    private readonly StringBuilder output = new();
+    private readonly Process process;
+
+    private readonly string? password;
+
+    private RedisServer(int port, string? password, Process process)
+    {
+        Port = port;
+        this.password = password;
+        this.process = process;
+    }
+
+    public int Port { get; }
+
+    /// <summary>The StackExchange.Redis configuration string for this server (with its password, if it has one).</summary>
+    public string ConnectionString => password is null ? $"127.0.0.1:{Port}" : $"127.0.0.1:{Port},password={password}";
+
+    /// <summary>Everything the server wrote to standard output and error.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    /// <param name="password">When given, clients must authenticate with it (<c>requirepass</c>).</param>
+    public static async Task<RedisServer> StartAsync(string? password = null)
+    {
+        if (!File.Exists(Executable))
+        {
+            throw new InvalidOperationException(
+                $"{Executable} is missing: install Debian's redis-server (apt-get install -y redis-server), as .ci/run does.");
+        }
+
+        var port = FreePort.Next();
+        var start = new ProcessStartInfo(Executable)
+        {
+            // No persistence, loopback only, in the foreground; the empty string after --save turns snapshots off.
+            ArgumentList = { "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        if (password is not null)
+        {
+            // On the command line of a throwaway test server only; a production password belongs in redis.conf.
+            start.ArgumentList.Add("--requirepass");
+            start.ArgumentList.Add(password);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+        var server = new RedisServer(port, password, process);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await Eventually.WaitAsync(server.AnswersPingAsync, "redis-server to answer PING", TimeSpan.FromSeconds(20));
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private async Task<bool> AnswersPingAsync()
+    {
+        if (process.HasExited)
+        {
+            throw new InvalidOperationException($"redis-server exited with code {process.ExitCode}:\n{Output}");
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
+            var stream = client.GetStream();
+            // RESP inline commands; with a password, AUTH first (its +OK and PING's +PONG come back in order).
+            var commands = password is null ? "PING\r\n" : $"AUTH {password}\r\nPING\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(commands), timeout.Token);
+            var answer = new StringBuilder();
+            var buffer = new byte[64];
+            while (!answer.ToString().Contains("+PONG", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer, timeout.Token);
+                if (read == 0 || answer.Length > 1024)
+                {
+                    return false;
+                }
+
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+}
