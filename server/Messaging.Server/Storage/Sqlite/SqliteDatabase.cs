@@ -5,13 +5,13 @@ namespace Messaging.Server.Storage.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode with <c>synchronous=FULL</c>, so a committed transaction
-/// survives a crash or a power cut. Writers are serialised in-process (SQLite allows one writer at a time; waiting
-/// on a semaphore is cheaper and fairer than spinning on SQLITE_BUSY); readers run concurrently beside them.
+/// survives a crash or a power cut. SQLite allows one writer at a time, so all writes go through one long-lived
+/// writer connection with group commit (<see cref="SqliteGroupCommit"/>); readers run concurrently beside it.
 /// </summary>
 internal sealed class SqliteDatabase : IStoreHealth, IDisposable
 {
     private readonly string connectionString;
-    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly SqliteGroupCommit writes;
 
     public SqliteDatabase(string filePath)
     {
@@ -25,6 +25,7 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+        writes = new SqliteGroupCommit(OpenWriter);
     }
 
     public string FilePath { get; }
@@ -48,7 +49,7 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
     /// <summary>Creates or upgrades the schema. Idempotent; runs at start-up before the server listens.</summary>
     public void Migrate()
     {
-        using var connection = Open();
+        using var connection = OpenWriter();
         using (var wal = connection.CreateCommand())
         {
             // WAL is a property of the file: set once, it stays.
@@ -59,12 +60,19 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
         SqliteSchema.Apply(connection);
     }
 
+    /// <summary>A connection for reading (pooled; reads need none of the writer's settings).</summary>
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(connectionString);
         connection.Open();
+        return connection;
+    }
+
+    /// <summary>The writer's connection: durable commits, foreign keys checked, deleted ciphertext overwritten.</summary>
+    private SqliteConnection OpenWriter()
+    {
+        var connection = Open();
         using var pragmas = connection.CreateCommand();
-        // synchronous and foreign_keys are per connection; secure_delete overwrites deleted ciphertext in the file.
         pragmas.CommandText = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;";
         pragmas.ExecuteNonQuery();
         return connection;
@@ -77,25 +85,12 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="write"/> in one immediate transaction and commits it durably. The work itself is not
-    /// cancelled once it holds the lock: a transaction is either committed whole or rolled back whole.
+    /// Runs <paramref name="write"/> inside a durable transaction, possibly together with other writes (group
+    /// commit), and completes only once that transaction is committed. The work is not cancelled once it started: it
+    /// is committed whole or rolled back whole (to its own savepoint).
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken cancellationToken)
-    {
-        await writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            await using var connection = Open();
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            var result = await write(connection, transaction);
-            await transaction.CommitAsync(CancellationToken.None);
-            return result;
-        }
-        finally
-        {
-            writeLock.Release();
-        }
-    }
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> write, CancellationToken cancellationToken) =>
+        writes.WriteAsync(write, cancellationToken);
 
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
     {
@@ -114,7 +109,8 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
 
     public void Dispose()
     {
-        writeLock.Dispose();
+        // Let queued writes finish and close the writer before the pools are cleared.
+        writes.DisposeAsync().AsTask().GetAwaiter().GetResult();
         SqliteConnection.ClearAllPools();
     }
 }

@@ -1,0 +1,166 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Messaging.Server.Storage.Sqlite;
+
+/// <summary>
+/// Group commit: concurrent writes wait in a queue; one writer takes every write waiting, runs each inside its own
+/// SAVEPOINT of a single transaction, and commits once. With <c>synchronous=FULL</c> a commit costs one fsync, so
+/// many senders share it instead of queueing for one each. No write is answered before the commit that holds it
+/// is durable; a write that fails is rolled back to its savepoint alone and gets its own exception.
+/// </summary>
+internal sealed class SqliteGroupCommit : IAsyncDisposable
+{
+    /// <summary>Bounds a batch, so that a transaction (and the wait of its first writer) stays short.</summary>
+    public const int MaxBatch = 256;
+
+    private readonly Channel<IWrite> queue = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Func<SqliteConnection> open;
+    private readonly Task writer;
+
+    public SqliteGroupCommit(Func<SqliteConnection> open)
+    {
+        this.open = open;
+        writer = Task.Run(WriteLoopAsync);
+    }
+
+    private interface IWrite
+    {
+        CancellationToken CancellationToken { get; }
+
+        Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
+
+        void Committed();
+
+        void Failed(Exception exception);
+    }
+
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var write = new Write<T>(work, cancellationToken);
+        return queue.Writer.TryWrite(write) ? write.Task : Task.FromException<T>(new ObjectDisposedException(nameof(SqliteGroupCommit)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await writer;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<IWrite>(MaxBatch);
+        SqliteConnection? connection = null;
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync())
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && queue.Reader.TryRead(out var write))
+                {
+                    if (write.CancellationToken.IsCancellationRequested)
+                    {
+                        write.Failed(new OperationCanceledException(write.CancellationToken));
+                    }
+                    else
+                    {
+                        batch.Add(write);
+                    }
+                }
+
+                if (batch.Count > 0)
+                {
+                    connection ??= open();
+                    if (!await CommitAsync(connection, batch))
+                    {
+                        // The connection may be unusable after a failed commit: start again with a fresh one.
+                        await connection.DisposeAsync();
+                        connection = null;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<bool> CommitAsync(SqliteConnection connection, List<IWrite> batch)
+    {
+        var outcomes = new Exception?[batch.Count];
+        try
+        {
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                transaction.Save("w");
+                try
+                {
+                    await batch[i].RunAsync(connection, transaction);
+                    transaction.Release("w");
+                }
+                catch (Exception e)
+                {
+                    transaction.Rollback("w");
+                    transaction.Release("w");
+                    outcomes[i] = e;
+                }
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            foreach (var write in batch)
+            {
+                write.Failed(e);
+            }
+
+            return false;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (outcomes[i] is { } failure)
+            {
+                batch[i].Failed(failure);
+            }
+            else
+            {
+                batch[i].Committed();
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class Write<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken) : IWrite
+    {
+        private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? result;
+
+        public Task<T> Task => completion.Task;
+
+        public CancellationToken CancellationToken => cancellationToken;
+
+        public async Task RunAsync(SqliteConnection connection, SqliteTransaction transaction) => result = await work(connection, transaction);
+
+        public void Committed() => completion.TrySetResult(result!);
+
+        public void Failed(Exception exception)
+        {
+            if (exception is OperationCanceledException canceled)
+            {
+                completion.TrySetCanceled(canceled.CancellationToken);
+            }
+            else
+            {
+                completion.TrySetException(exception);
+            }
+        }
+    }
+}
