@@ -43,9 +43,15 @@ internal sealed partial class DeliveryService(
             return new SendResult { Error = Problems.Hub(ErrorCodes.NotAMember, "You are not a member of this conversation.") };
         }
 
-        // A retry is answered before the device list is checked: the first attempt was stored as it was.
+        // A retry is answered before the device list is checked: the first attempt was stored as it was. Its copies
+        // are pushed again: the first attempt may have been stored by a node that died before pushing them.
         if (await messages.FindAckAsync(request.ConversationId, request.MessageId, cancellationToken) is { } earlier)
         {
+            if (earlier.SenderDeviceId == deviceId)
+            {
+                await RepushAsync(request.ConversationId, request.MessageId, cancellationToken);
+            }
+
             return Answer(request, new AppendResult(AppendStatus.Duplicate, earlier), deviceId);
         }
 
@@ -129,21 +135,35 @@ internal sealed partial class DeliveryService(
             };
     }
 
+    private async Task RepushAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken)
+    {
+        foreach (var copy in await messages.ReadMessageCopiesAsync(conversationId, messageId, time.GetUtcNow(), cancellationToken))
+        {
+            await PushOneAsync(copy.DeviceId, ToDelivery(copy.ConversationId, copy.MessageId, copy.Sequence, copy.SenderAccountId,
+                copy.SenderDeviceId, copy.AcceptedAt, copy.Ciphertext));
+        }
+    }
+
     private async Task PushAsync(MessageBatch batch, StoredAck ack)
     {
         foreach (var copy in batch.Copies)
         {
-            var delivery = ToDelivery(batch.ConversationId, batch.MessageId, ack.Sequence, batch.SenderAccountId, batch.SenderDeviceId, ack.AcceptedAt, copy.Ciphertext);
-            try
-            {
-                await hub.Clients.Group(DeviceGroup(copy.DeviceId)).SendAsync(HubMethods.Receive, delivery);
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
-            {
-                // The copy is in the durable queue: the device gets it when it drains.
-                var errorType = e.GetType().Name;
-                LogPushFailed(logger, copy.DeviceId, errorType);
-            }
+            await PushOneAsync(copy.DeviceId, ToDelivery(
+                batch.ConversationId, batch.MessageId, ack.Sequence, batch.SenderAccountId, batch.SenderDeviceId, ack.AcceptedAt, copy.Ciphertext));
+        }
+    }
+
+    private async Task PushOneAsync(Guid deviceId, Contracts.Delivery delivery)
+    {
+        try
+        {
+            await hub.Clients.Group(DeviceGroup(deviceId)).SendAsync(HubMethods.Receive, delivery);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The copy is in the durable queue: the device gets it when it drains.
+            var errorType = e.GetType().Name;
+            LogPushFailed(logger, deviceId, errorType);
         }
     }
 

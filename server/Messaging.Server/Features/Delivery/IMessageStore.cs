@@ -21,6 +21,9 @@ internal interface IMessageStore
     Task<IReadOnlyList<QueuedCopy>> ReadQueueAsync(
         Guid deviceId, QueuePosition? after, int limit, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>The copies of one message still waiting for their devices (not acknowledged, not expired).</summary>
+    Task<IReadOnlyList<QueuedCopy>> ReadMessageCopiesAsync(Guid conversationId, Guid messageId, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Deletes the device's copies; returns how many existed.</summary>
     Task<int> DeleteCopiesAsync(Guid deviceId, IReadOnlyCollection<CopyRef> copies, CancellationToken cancellationToken);
 

@@ -45,6 +45,7 @@ internal static class MongoIndexes
                 "queue_order"),
             Unique(queue.Ascending(q => q.DeviceId).Ascending(q => q.ConversationId).Ascending(q => q.MessageId), "queue_by_message"),
             Plain(queue.Ascending(q => q.ExpiresAt), "queue_by_expiry"),
+            Plain(queue.Ascending(q => q.ConversationId).Ascending(q => q.MessageId), "queue_by_conversation_message"),
         ], cancellationToken);
 
         await context.AuditEvents.Indexes.CreateManyAsync(

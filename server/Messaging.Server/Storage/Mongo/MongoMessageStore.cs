@@ -42,10 +42,21 @@ internal sealed partial class MongoMessageStore(MongoContext context) : IMessage
         }
 
         var documents = await context.Queue.Find(filter).Sort(QueueOrder).LimitLikeSqlite(limit).ToListAsync(cancellationToken);
-        return [.. documents.Select(q => new QueuedCopy(
-            q.DeviceId, q.ConversationId, q.MessageId, q.Sequence, q.SenderAccountId, q.SenderDeviceId,
-            MongoValues.Time(q.AcceptedAt), q.Ciphertext, new QueuePosition(q.EnqueuedAt, q.ConversationId, q.Sequence)))];
+        return [.. documents.Select(ToCopy)];
     }
+
+    public async Task<IReadOnlyList<QueuedCopy>> ReadMessageCopiesAsync(
+        Guid conversationId, Guid messageId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var filter = QueueFilter.Eq(q => q.ConversationId, conversationId) & QueueFilter.Eq(q => q.MessageId, messageId)
+            & QueueFilter.Gt(q => q.ExpiresAt, MongoValues.Ticks(now));
+        var documents = await context.Queue.Find(filter).SortBy(q => q.DeviceId).ToListAsync(cancellationToken);
+        return [.. documents.Select(ToCopy)];
+    }
+
+    private static QueuedCopy ToCopy(QueueDocument q) =>
+        new(q.DeviceId, q.ConversationId, q.MessageId, q.Sequence, q.SenderAccountId, q.SenderDeviceId,
+            MongoValues.Time(q.AcceptedAt), q.Ciphertext, new QueuePosition(q.EnqueuedAt, q.ConversationId, q.Sequence));
 
     public async Task<int> DeleteCopiesAsync(Guid deviceId, IReadOnlyCollection<CopyRef> copies, CancellationToken cancellationToken)
     {

@@ -46,9 +46,22 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
                 .With("$conversation", after is { } a ? Id(a.ConversationId) : "")
                 .With("$sequence", after?.Sequence ?? -1)
                 .With("$limit", limit)
-                .ReadAllAsync(r => new QueuedCopy(
-                    r.GetId(0), r.GetId(1), r.GetId(2), r.GetInt64(3), r.GetId(4), r.GetId(5), r.GetTime(6), r.GetBytes(7),
-                    new QueuePosition(r.GetInt64(8), r.GetId(1), r.GetInt64(3))), cancellationToken));
+                .ReadAllAsync(MapCopy, cancellationToken));
+
+    public Task<IReadOnlyList<QueuedCopy>> ReadMessageCopiesAsync(Guid conversationId, Guid messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        database.ReadAsync<IReadOnlyList<QueuedCopy>>(async connection =>
+            await connection.Command(
+                    """
+                    SELECT device_id, conversation_id, message_id, sequence, sender_account_id, sender_device_id,
+                           accepted_at, ciphertext, enqueued_at
+                    FROM queue
+                    WHERE conversation_id = $conversation AND message_id = $message AND expires_at > $now
+                    ORDER BY device_id;
+                    """)
+                .With("$conversation", Id(conversationId))
+                .With("$message", Id(messageId))
+                .With("$now", Time(now))
+                .ReadAllAsync(MapCopy, cancellationToken));
 
     public Task<int> DeleteCopiesAsync(Guid deviceId, IReadOnlyCollection<CopyRef> copies, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
@@ -86,6 +99,10 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
                 .ExecuteNonQueryAsync(CancellationToken.None);
             return copies;
         }, cancellationToken);
+
+    private static QueuedCopy MapCopy(SqliteDataReader r) =>
+        new(r.GetId(0), r.GetId(1), r.GetId(2), r.GetInt64(3), r.GetId(4), r.GetId(5), r.GetTime(6), r.GetBytes(7),
+            new QueuePosition(r.GetInt64(8), r.GetId(1), r.GetInt64(3)));
 
     private static async Task<StoredAck?> FindAckAsync(
         SqliteConnection connection, SqliteTransaction? transaction, Guid conversationId, Guid messageId) =>

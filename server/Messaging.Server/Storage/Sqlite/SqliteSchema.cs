@@ -103,6 +103,11 @@ internal static class SqliteSchema
         CREATE UNIQUE INDEX one_time_prekeys_by_id ON one_time_prekeys(device_id, kind, key_id);
         CREATE INDEX one_time_prekeys_order ON one_time_prekeys(device_id, kind, position);
         """,
+
+        // 3: the copies of one message, across devices, for pushing them again when its sender retries.
+        """
+        CREATE INDEX queue_by_conversation_message ON queue(conversation_id, message_id);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

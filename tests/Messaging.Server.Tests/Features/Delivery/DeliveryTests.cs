@@ -2,6 +2,7 @@ using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Server.Features.Delivery;
 using Messaging.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Messaging.Server.Tests.Features.Delivery;
 
@@ -103,6 +104,30 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.Equal(first.Sequence + 1, next.Sequence);
         var queue = await QueueAsync(bobDevice.DeviceId);
         Assert.Equal([messageId, next.MessageId], queue.Select(c => c.MessageId));
+    }
+
+    [Fact]
+    public async Task Send_RetryOfAStoredMessage_PushesItsWaitingCopiesAgainAndStoresNothing()
+    {
+        // A node may store a message and die before pushing it: the sender's retry, answered as a duplicate by
+        // another node, must still reach recipients that stayed connected.
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.RegisterDeviceAsync(bob);
+        var bobToken = await scenario.Api.CreateDeviceSessionAsync(bob.Token, bobDevice.DeviceId);
+        await using var bobHub = await RawHub.ConnectAsync(server.BaseAddress, bobToken.AccessToken);
+        var pushed = new System.Collections.Concurrent.ConcurrentQueue<Contracts.Delivery>();
+        bobHub.On<Contracts.Delivery>(HubMethods.Receive, pushed.Enqueue);
+        var messageId = MessagingClient.NewMessageId();
+
+        await aliceDevice.SendTextAsync(conversation, cipher, "once", messageId);
+        await Eventually.WaitAsync(() => pushed.Count == 1, "the first push");
+        await aliceDevice.SendTextAsync(conversation, cipher, "once", messageId);
+        await Eventually.WaitAsync(() => pushed.Count == 2, "the push of the retry");
+
+        Assert.All(pushed, d => Assert.Equal((messageId, 1L), (d.MessageId, d.Sequence)));
+        Assert.Equal("once", cipher.Open(pushed.Last().Ciphertext));
+        Assert.Single(await QueueAsync(bobDevice.DeviceId));
     }
 
     [Fact]
