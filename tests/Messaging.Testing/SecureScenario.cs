@@ -6,16 +6,18 @@ namespace Messaging.Testing;
 /// <summary>End-to-end encrypted devices for a <see cref="Scenario"/>: each with its own sealed state folder and storage key.</summary>
 public static class SecureScenario
 {
-    public static SecureMessengerOptions OptionsFor(this Scenario scenario, TestPerson person, TempDirectory folder, StorageKey key, int prekeyBatch = 20) => new()
-    {
-        ServerUri = scenario.BaseAddress,
-        Login = person.Login,
-        Password = person.Password,
-        Storage = new FileStateStorage(folder.Path),
-        StorageKey = key,
-        ReconnectBackoff = Scenario.FastBackoff,
-        PrekeyBatch = prekeyBatch,
-    };
+    public static SecureMessengerOptions OptionsFor(
+        this Scenario scenario, TestPerson person, TempDirectory folder, StorageKey key, int prekeyBatch = 20, HttpMessageHandler? handler = null) => new()
+        {
+            ServerUri = scenario.BaseAddress,
+            Login = person.Login,
+            Password = person.Password,
+            Storage = new FileStateStorage(folder.Path),
+            StorageKey = key,
+            ReconnectBackoff = Scenario.FastBackoff,
+            PrekeyBatch = prekeyBatch,
+            HttpMessageHandler = handler,
+        };
 
     /// <summary>Reads exactly <paramref name="count"/> new text messages, or fails on timeout.</summary>
     public static async Task<List<HistoryEntry>> ReceiveTextsAsync(this SecureMessenger messenger, int count, int timeoutSeconds = 30)

@@ -91,17 +91,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
         var aliceFolder = new TempDirectory();
         folders.Add(aliceFolder);
         using var aliceKey = StorageKey.Generate();
-        var options = scenario.OptionsFor(alice, aliceFolder, aliceKey);
-        var aliceDevice = await SecureMessenger.RegisterDeviceAsync(new SecureMessengerOptions
-        {
-            ServerUri = options.ServerUri,
-            Login = options.Login,
-            Password = options.Password,
-            Storage = options.Storage,
-            StorageKey = options.StorageKey,
-            ReconnectBackoff = options.ReconnectBackoff,
-            HttpMessageHandler = handler,
-        });
+        var aliceDevice = await SecureMessenger.RegisterDeviceAsync(scenario.OptionsFor(alice, aliceFolder, aliceKey, handler: handler));
         disposables.Add(aliceDevice);
         await aliceDevice.ConnectAsync(Scenario.Timeout());
 
