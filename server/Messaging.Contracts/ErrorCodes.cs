@@ -19,6 +19,30 @@ public static class ErrorCodes
     public const string DevicesChanged = "devices-changed";
     public const string MessageIdConflict = "message-id-conflict";
     public const string RateLimited = "rate-limited";
+
+    /// <summary>The session has no second factor yet: complete it (or, for staff without one, enrol one).</summary>
+    public const string SecondFactorRequired = "second-factor-required";
+
+    /// <summary>A patient's new device needs the one-time code sent by email.</summary>
+    public const string NewDeviceCodeRequired = "new-device-code-required";
+
+    /// <summary>A second-factor, email or recovery code was wrong, used or expired.</summary>
+    public const string InvalidCode = "invalid-code";
+
+    /// <summary>Too many failed sign-ins: the account is locked for a while (Retry-After says how long).</summary>
+    public const string AccountLocked = "account-locked";
+
+    /// <summary>The patient has not given (or has withdrawn) consent: nothing is delivered to them.</summary>
+    public const string ConsentRequired = "consent-required";
+
+    /// <summary>The invitation token is unknown, used or expired.</summary>
+    public const string InvitationInvalid = "invitation-invalid";
+
+    /// <summary>The challenge is malformed, expired, or the device's signature over it does not verify.</summary>
+    public const string InvalidProof = "invalid-proof";
+
+    /// <summary>The refresh token is unknown, used (the session was then ended), or the session expired: sign in again.</summary>
+    public const string SessionEnded = "session-ended";
     public const string Internal = "internal-error";
 
     /// <summary>Problem-details <c>type</c> URI for a code.</summary>

@@ -7,7 +7,32 @@ public static class Routes
     public const string Accounts = "/api/accounts";
     public const string CurrentAccount = "/api/accounts/me";
     public const string Sessions = "/api/sessions";
+    public const string SecondFactor = "/api/sessions/second-factor";
+    public const string EmailCode = "/api/sessions/email-code";
+    public const string SessionChallenge = "/api/sessions/challenge";
     public const string DeviceSessions = "/api/sessions/device";
+    public const string RefreshSession = "/api/sessions/refresh";
+
+    /// <summary>DELETE: ends the calling device's session.</summary>
+    public const string CurrentSession = "/api/sessions/current";
+    public const string PasswordReset = "/api/password-reset";
+    public const string CompletePasswordReset = "/api/password-reset/complete";
+    public const string Totp = "/api/mfa/totp";
+    public const string ConfirmTotp = "/api/mfa/totp/confirm";
+    public const string RecoveryCodes = "/api/mfa/recovery-codes";
+
+    /// <summary>POST: options and a sealed state for adding a passkey; POST on <see cref="Passkeys"/> completes it.</summary>
+    public const string PasskeyRegistrationOptions = "/api/mfa/passkeys/options";
+    public const string Passkeys = "/api/mfa/passkeys";
+
+    /// <summary>POST: options and a sealed state for a passkey second factor; POST on <see cref="PasskeySecondFactor"/> completes it.</summary>
+    public const string PasskeyAssertionOptions = "/api/sessions/passkey/options";
+    public const string PasskeySecondFactor = "/api/sessions/passkey";
+
+    public const string Practices = "/api/practices";
+    public const string AcceptInvitation = "/api/invitations/accept";
+    public const string Consent = "/api/consent";
+    public const string Terms = "/api/terms";
     public const string Devices = "/api/devices";
     public const string Conversations = "/api/conversations";
     public const string HealthLive = "/health/live";
@@ -18,6 +43,9 @@ public static class Routes
     public static string DevicePrekeys(Guid deviceId) => $"{Devices}/{deviceId}/prekeys";
     public static string DevicePrekeyStatus(Guid deviceId) => $"{Devices}/{deviceId}/prekeys/status";
     public static string AccountBundles(Guid accountId) => $"{Accounts}/{accountId}/bundles";
+    public static string PracticeInvitations(Guid practiceId) => $"{Practices}/{practiceId}/invitations";
+    public static string PracticeMembers(Guid practiceId) => $"{Practices}/{practiceId}/members";
+    public static string PracticeMember(Guid practiceId, Guid accountId) => $"{Practices}/{practiceId}/members/{accountId}";
 }
 
 /// <summary>Names of hub methods, in both directions.</summary>

@@ -10,8 +10,8 @@ public static class SecureScenario
         this Scenario scenario, TestPerson person, TempDirectory folder, StorageKey key, int prekeyBatch = 20, HttpMessageHandler? handler = null) => new()
         {
             ServerUri = scenario.BaseAddress,
-            Login = person.Login,
-            Password = person.Password,
+            // A patient's device needs the emailed code at registration; the scenario reads it from the server's mail.
+            SignIn = ct => scenario.FreshTokenAsync(person, newDevice: person.IsPatient, cancellationToken: ct),
             Storage = new FileStateStorage(folder.Path),
             StorageKey = key,
             ReconnectBackoff = Scenario.FastBackoff,

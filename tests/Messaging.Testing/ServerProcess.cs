@@ -22,6 +22,10 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Messaging__DataDirectory"] = data.Path,
             ["Logging__LogLevel__Default"] = "Debug",
         };
+        foreach (var (key, value) in Scenario.GenerousLimits)
+        {
+            this.environment.TryAdd(key.Replace(":", "__", StringComparison.Ordinal), value!);
+        }
     }
 
     public Uri BaseAddress { get; }

@@ -61,6 +61,9 @@ public sealed class TestIdentity
             [.. Enumerable.Range(0, oneTime).Select(i => OneTimePrekey(firstId + (uint)i))],
             [.. Enumerable.Range(0, kemOneTime).Select(i => KemPrekey(firstId + (uint)i))]);
 
+    /// <summary>Proves the device holds this identity, for a session challenge (docs/protocol.md §2).</summary>
+    public byte[] SignSessionChallenge(byte[] challenge, Guid deviceId) => Sign(SessionProof.Message(challenge, deviceId));
+
     private byte[] Sign(byte[] message)
     {
         var signature = new byte[Sizes.Ed25519Signature];

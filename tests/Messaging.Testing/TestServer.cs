@@ -59,6 +59,11 @@ public sealed class TestServer : IAsyncDisposable
             ["Logging:LogLevel:Microsoft"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
         };
+        foreach (var (key, value) in Scenario.GenerousLimits)
+        {
+            all[key] = value;
+        }
+
         foreach (var (key, value) in settings)
         {
             all[key] = value;

@@ -24,8 +24,8 @@ internal sealed record ConnectionResult(
 }
 
 /// <summary>
-/// A fresh server process on the durable phase's data: one registered device and one device-bound token per
-/// connection (spread over the existing member accounts), then every connection opened and held idle past a
+/// A fresh server process on the durable phase's data: one registered device and one device session per connection
+/// (spread over the durable phase's doctors), then every connection opened and held idle past a
 /// keep-alive interval. Memory per connection is the server's resident-set growth divided by the connections held.
 /// </summary>
 internal static class ConnectionTest
@@ -67,9 +67,14 @@ internal static class ConnectionTest
         var tokens = new string[count];
         await HubConnections.ForEachAsync(Enumerable.Range(0, count), 8, async (i, cancellationToken) =>
         {
+            // The durable phase's verified account tokens outlive the run (see DurableTarget.Environment) and the key
+            // file stays in the data folder, so this server process takes them; each device proves its key once.
             var person = people[i % people.Count];
-            var device = await api.RegisterDeviceAsync(person.Token, new RegisterDeviceRequest(TestIdentities.NewIdentity().Encoded), cancellationToken);
-            tokens[i] = (await api.CreateDeviceSessionAsync(person.Token, device.DeviceId, cancellationToken)).AccessToken;
+            var identity = TestIdentities.NewIdentity();
+            var device = await api.RegisterDeviceAsync(person.Token, new RegisterDeviceRequest(identity.Encoded), cancellationToken);
+            var challenge = await api.CreateChallengeAsync(cancellationToken);
+            var proof = new DeviceSessionRequest(device.DeviceId, challenge.Challenge, identity.SignSessionChallenge(challenge.Challenge, device.DeviceId));
+            tokens[i] = (await api.CreateDeviceSessionAsync(person.Token, proof, cancellationToken)).AccessToken;
         });
         return tokens;
     }

@@ -72,7 +72,7 @@ internal static class LatencyChart
                 .Select(f => (X: X(f == 0 ? 0 : Math.Min(MaxNines, -Math.Log10(1 - f))), Y: Y(Math.Log10(Math.Max(phase.Latency.Percentile(f), 0.01)), lowDecade, highDecade)))
                 .Select(p => Invariant($"{p.X:0.#},{p.Y:0.#}"));
             var dash = Dashes[i % Dashes.Length].Length > 0 ? $" stroke-dasharray=\"{Dashes[i % Dashes.Length]}\"" : "";
-            svg.AppendLine($"""<polyline fill="none" stroke="{Colors[i % Colors.Length]}" stroke-width="2"{dash} points="{string.Join(' ', points)}"/>""");
+            svg.AppendLine(CultureInfo.InvariantCulture, $"""<polyline fill="none" stroke="{Colors[i % Colors.Length]}" stroke-width="2"{dash} points="{string.Join(' ', points)}"/>""");
 
             var legendY = Top + 10 + (i * 36);
             svg.AppendLine(Invariant($"""<line x1="{Width - Right + 15}" y1="{legendY}" x2="{Width - Right + 40}" y2="{legendY}" stroke="{Colors[i % Colors.Length]}" stroke-width="2"{dash}/>"""));

@@ -48,7 +48,7 @@ internal static class ResultTables
             if (connections.FirstFailure is { } failure)
             {
                 text.AppendLine();
-                text.AppendLine($"First connection failure: `{failure}`");
+                text.AppendLine(CultureInfo.InvariantCulture, $"First connection failure: `{failure}`");
             }
 
             text.AppendLine();
@@ -75,10 +75,10 @@ internal static class ResultTables
     }
 
     private static void Row(StringBuilder text, string label, string server, string relay, string ratio) =>
-        text.AppendLine($"| {label} | {server} | {relay} | {ratio} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {server} | {relay} | {ratio} |");
 
     private static void Row(StringBuilder text, string target, string measured, string met) =>
-        text.AppendLine($"| {target} | {measured} | {met} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| {target} | {measured} | {met} |");
 
     private static string Latency(PhaseResult phase) =>
         Invariant($"{phase.Latency.P50:N1} / {phase.Latency.P99:N1} / {phase.Latency.P999:N1}");

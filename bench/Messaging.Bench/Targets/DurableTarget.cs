@@ -8,8 +8,9 @@ namespace Messaging.Bench.Targets;
 
 /// <summary>
 /// The real server (<c>Messaging.Server</c>, Release build) as its own process with the embedded SQLite store in a
-/// temp folder. Devices come in pairs: two member accounts, one conversation, one device each, real identities and
-/// device-bound tokens, all through the HTTP API. A delivery counts once the receiving device's acknowledgement
+/// temp folder. Devices come in pairs: two doctors of the scenario's practice (invited and verified by TOTP), one
+/// conversation, one device each, real identities and device sessions opened with a signed challenge, all through the
+/// HTTP API. A delivery counts once the receiving device's acknowledgement
 /// returned, i.e. the copy was stored, pushed, acknowledged and deleted.
 /// </summary>
 internal sealed class DurableTarget : BenchTarget
@@ -38,7 +39,7 @@ internal sealed class DurableTarget : BenchTarget
 
     public TempDirectory Data { get; } = new();
 
-    /// <summary>The member accounts (with account tokens), for the connection test's devices.</summary>
+    /// <summary>The doctors (with verified account tokens), for the connection test's devices.</summary>
     public List<TestPerson> People { get; } = [];
 
     public async Task StartAsync(int deviceCount)
@@ -107,7 +108,7 @@ internal sealed class DurableTarget : BenchTarget
     private async Task<BenchDevice> ConnectAsync(Uri hub, TestPerson person, Guid conversation)
     {
         var device = await scenario.RegisterDeviceAsync(person);
-        var token = await scenario.Api.CreateDeviceSessionAsync(person.Token, device.DeviceId);
+        var token = await scenario.DeviceSessionAsync(person, device.DeviceId);
         var connection = HubConnections.Create(hub, token.AccessToken);
         var acks = Channel.CreateUnbounded<DeliveryRef>(new UnboundedChannelOptions { SingleReader = true });
         connection.On<Delivery>(HubMethods.Receive, delivery =>

@@ -5,7 +5,8 @@ namespace Messaging.Cli;
 
 /// <summary>
 /// Where the CLI keeps one identity: the server, the login, the account and device ids (profile.json), and the
-/// device's keys and sessions (state.bin, encrypted at rest with the passphrase). Nothing secret is in clear.
+/// device's keys, sessions, history and refresh token (the device folder, sealed with a key derived from the
+/// password). Nothing secret is in clear: no token, no code, no password.
 /// </summary>
 internal sealed class Profile
 {
@@ -29,15 +30,13 @@ internal sealed class Profile
         option ?? Environment.GetEnvironmentVariable("MESSAGING_PROFILE")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".messaging", "default");
 
-    public static Profile Load(string folder)
+    public static Profile Load(string folder) =>
+        TryLoad(folder) ?? throw new CliException($"No profile in {folder}: run `messaging login` first.");
+
+    public static Profile? TryLoad(string folder)
     {
         var file = Path.Combine(folder, "profile.json");
-        if (!File.Exists(file))
-        {
-            throw new CliException($"No profile in {folder}: run `messaging login` first.");
-        }
-
-        return new Profile(folder, JsonSerializer.Deserialize<ProfileData>(File.ReadAllText(file), Json)!);
+        return File.Exists(file) ? new Profile(folder, JsonSerializer.Deserialize<ProfileData>(File.ReadAllText(file), Json)!) : null;
     }
 
     public static Profile Create(string folder, ProfileData data)
@@ -51,6 +50,24 @@ internal sealed class Profile
     {
         Data = data;
         WriteOwnerOnly(Path.Combine(Folder, "profile.json"), JsonSerializer.SerializeToUtf8Bytes(data, Json));
+    }
+
+    /// <summary>
+    /// Takes the device for this process, or returns null when another `messaging` process holds it: two processes
+    /// sharing one device would overwrite each other's ratchet state, and replay each other's single-use refresh
+    /// token (which ends the session). The lock goes with the process, even on a crash.
+    /// </summary>
+    public FileStream? TryLockDevice()
+    {
+        FileStateStorage.CreateOwnerOnlyFolder(Folder);
+        try
+        {
+            return new FileStream(Path.Combine(Folder, "device.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Writes atomically with owner-only permissions, in an owner-only folder.</summary>

@@ -3,9 +3,15 @@ using Messaging.Cli.Commands;
 
 var root = new RootCommand("messaging: the command-line client of the secure messaging server (end-to-end encrypted).");
 root.Options.Add(CliContext.ProfileOption);
+root.Options.Add(CliContext.MethodOption);
 root.Subcommands.Add(AccountCommands.Login());
 root.Subcommands.Add(AccountCommands.WhoAmI());
-root.Subcommands.Add(AccountCommands.CreateAccount());
+root.Subcommands.Add(MfaCommands.Mfa());
+root.Subcommands.Add(PracticeCommands.Practice());
+root.Subcommands.Add(PracticeCommands.Invite());
+root.Subcommands.Add(InvitationCommands.Invitation());
+root.Subcommands.Add(InvitationCommands.Terms());
+root.Subcommands.Add(ConsentCommands.Consent());
 root.Subcommands.Add(ConversationCommands.Conversations());
 root.Subcommands.Add(DeviceCommands.Device());
 root.Subcommands.Add(DeviceCommands.SafetyNumber());

@@ -26,13 +26,60 @@ public sealed class MessagingApi
         _http = httpClient;
     }
 
-    /// <summary>Logs in with a password; the token is for the account, bound to no device.</summary>
-    public Task<TokenResponse> LoginAsync(string login, string password, CancellationToken cancellationToken = default)
+    /// <summary>Password sign-in: a first account token, and what the second step is (<see cref="SignInResponse.SecondFactor"/>).</summary>
+    public Task<SignInResponse> SignInAsync(string login, string password, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(login);
         ArgumentException.ThrowIfNullOrEmpty(password);
-        return SendAsync<TokenResponse>(HttpMethod.Post, Routes.Sessions, null, new LoginRequest(login, password), cancellationToken);
+        return SendAsync<SignInResponse>(HttpMethod.Post, Routes.Sessions, null, new LoginRequest(login, password), cancellationToken);
     }
+
+    /// <summary>Completes the session's second factor; the answer is a verified account token.</summary>
+    public Task<TokenResponse> VerifySecondFactorAsync(string accountToken, string method, string code, CancellationToken cancellationToken = default) =>
+        SendAsync<TokenResponse>(HttpMethod.Post, Routes.SecondFactor, Bearer(accountToken), new SecondFactorRequest(method, code), cancellationToken);
+
+    /// <summary>Asks the server to email a patient the code a new device needs.</summary>
+    public Task SendEmailCodeAsync(string accountToken, CancellationToken cancellationToken = default) =>
+        SendNoContentAsync(HttpMethod.Post, Routes.EmailCode, Bearer(accountToken), null, cancellationToken);
+
+    /// <summary>A fresh challenge for a device to sign (see Messaging.Protocol's SessionProof).</summary>
+    public Task<SessionChallenge> CreateChallengeAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<SessionChallenge>(HttpMethod.Post, Routes.SessionChallenge, null, null, cancellationToken);
+
+    /// <summary>Opens a session for a device of the account; the device signed the challenge.</summary>
+    public Task<DeviceSessionResponse> CreateDeviceSessionAsync(string accountToken, DeviceSessionRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendAsync<DeviceSessionResponse>(HttpMethod.Post, Routes.DeviceSessions, Bearer(accountToken), request, cancellationToken);
+    }
+
+    /// <summary>Exchanges a single-use refresh token (with a fresh device signature) for new tokens.</summary>
+    public Task<DeviceSessionResponse> RefreshAsync(RefreshRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendAsync<DeviceSessionResponse>(HttpMethod.Post, Routes.RefreshSession, null, request, cancellationToken);
+    }
+
+    /// <summary>Ends this device's session (the token must be device-bound).</summary>
+    public Task SignOutAsync(string deviceToken, CancellationToken cancellationToken = default) =>
+        SendNoContentAsync(HttpMethod.Delete, Routes.CurrentSession, Bearer(deviceToken), null, cancellationToken);
+
+    /// <summary>Ends every session of the account, on every device.</summary>
+    public Task SignOutEverywhereAsync(string accessToken, CancellationToken cancellationToken = default) =>
+        SendNoContentAsync(HttpMethod.Delete, Routes.Sessions, Bearer(accessToken), null, cancellationToken);
+
+    public Task<TotpEnrolment> BeginTotpAsync(string accountToken, CancellationToken cancellationToken = default) =>
+        SendAsync<TotpEnrolment>(HttpMethod.Post, Routes.Totp, Bearer(accountToken), null, cancellationToken);
+
+    /// <summary>Confirms TOTP with a first code: recovery codes (shown once) and a verified token.</summary>
+    public Task<SecondFactorEnrolled> ConfirmTotpAsync(string accountToken, TotpEnrolment enrolment, string code, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(enrolment);
+        return SendAsync<SecondFactorEnrolled>(HttpMethod.Post, Routes.ConfirmTotp, Bearer(accountToken), new ConfirmTotpRequest(code, enrolment.State), cancellationToken);
+    }
+
+    public Task<RecoveryCodes> RegenerateRecoveryCodesAsync(string accessToken, CancellationToken cancellationToken = default) =>
+        SendAsync<RecoveryCodes>(HttpMethod.Post, Routes.RecoveryCodes, Bearer(accessToken), null, cancellationToken);
 
     /// <summary>Registers a new device of the account that <paramref name="accountToken"/> belongs to.</summary>
     public Task<DeviceInfo> RegisterDeviceAsync(string accountToken, RegisterDeviceRequest request, CancellationToken cancellationToken = default)
@@ -41,19 +88,53 @@ public sealed class MessagingApi
         return SendAsync<DeviceInfo>(HttpMethod.Post, Routes.Devices, Bearer(accountToken), request, cancellationToken);
     }
 
-    /// <summary>Exchanges an account token for a token bound to one of the account's devices (needed by the hub).</summary>
-    public Task<TokenResponse> CreateDeviceSessionAsync(string accountToken, Guid deviceId, CancellationToken cancellationToken = default) =>
-        SendAsync<TokenResponse>(HttpMethod.Post, Routes.DeviceSessions, Bearer(accountToken), new DeviceSessionRequest(deviceId), cancellationToken);
-
     public Task<AccountInfo> GetCurrentAccountAsync(string accessToken, CancellationToken cancellationToken = default) =>
         SendAsync<AccountInfo>(HttpMethod.Get, Routes.CurrentAccount, Bearer(accessToken), null, cancellationToken);
 
-    /// <summary>Creates an account; the token must be an admin's.</summary>
-    public Task<AccountCreated> CreateAccountAsync(string adminToken, CreateAccountRequest request, CancellationToken cancellationToken = default)
+    /// <summary>Creates a practice and its first admin's invitation (platform operator only).</summary>
+    public Task<PracticeCreated> CreatePracticeAsync(string operatorToken, CreatePracticeRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return SendAsync<AccountCreated>(HttpMethod.Post, Routes.Accounts, Bearer(adminToken), request, cancellationToken);
+        return SendAsync<PracticeCreated>(HttpMethod.Post, Routes.Practices, Bearer(operatorToken), request, cancellationToken);
     }
+
+    public Task<InvitationCreated> InviteAsync(string accessToken, Guid practiceId, CreateInvitationRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendAsync<InvitationCreated>(HttpMethod.Post, Routes.PracticeInvitations(practiceId), Bearer(accessToken), request, cancellationToken);
+    }
+
+    /// <summary>Accepts an invitation: with no token a new account is created, with one the practice is added to it.</summary>
+    public Task<InvitationAccepted> AcceptInvitationAsync(AcceptInvitationRequest request, string? accessToken = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return SendAsync<InvitationAccepted>(HttpMethod.Post, Routes.AcceptInvitation, accessToken, request, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<PracticeMember>> ListPracticeMembersAsync(string accessToken, Guid practiceId, CancellationToken cancellationToken = default) =>
+        await SendAsync<List<PracticeMember>>(HttpMethod.Get, Routes.PracticeMembers(practiceId), Bearer(accessToken), null, cancellationToken);
+
+    public Task RemovePracticeMemberAsync(string accessToken, Guid practiceId, Guid accountId, CancellationToken cancellationToken = default) =>
+        SendNoContentAsync(HttpMethod.Delete, Routes.PracticeMember(practiceId, accountId), Bearer(accessToken), null, cancellationToken);
+
+    /// <summary>The terms version a patient accepts (public).</summary>
+    public Task<TermsInfo> GetTermsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync<TermsInfo>(HttpMethod.Get, Routes.Terms, null, null, cancellationToken);
+
+    public Task<ConsentInfo> GetConsentAsync(string accessToken, CancellationToken cancellationToken = default) =>
+        SendAsync<ConsentInfo>(HttpMethod.Get, Routes.Consent, Bearer(accessToken), null, cancellationToken);
+
+    public Task<ConsentInfo> GiveConsentAsync(string accessToken, string termsVersion, CancellationToken cancellationToken = default) =>
+        SendAsync<ConsentInfo>(HttpMethod.Post, Routes.Consent, Bearer(accessToken), new GiveConsentRequest(termsVersion), cancellationToken);
+
+    public Task<ConsentInfo> WithdrawConsentAsync(string accessToken, CancellationToken cancellationToken = default) =>
+        SendAsync<ConsentInfo>(HttpMethod.Delete, Routes.Consent, Bearer(accessToken), null, cancellationToken);
+
+    public Task RequestPasswordResetAsync(string login, CancellationToken cancellationToken = default) =>
+        SendNoContentAsync(HttpMethod.Post, Routes.PasswordReset, null, new PasswordResetRequest(login), cancellationToken);
+
+    public Task CompletePasswordResetAsync(string token, string newPassword, CancellationToken cancellationToken = default) =>
+        SendNoContentAsync(HttpMethod.Post, Routes.CompletePasswordReset, null, new CompletePasswordResetRequest(token, newPassword), cancellationToken);
 
     public Task<ConversationInfo> CreateConversationAsync(string accessToken, CreateConversationRequest request, CancellationToken cancellationToken = default)
     {
@@ -89,10 +170,8 @@ public sealed class MessagingApi
         await SendAsync<List<DeviceInfo>>(HttpMethod.Get, Routes.Devices, Bearer(accessToken), null, cancellationToken);
 
     /// <summary>Revokes a device; the server answers 204.</summary>
-    public async Task DeleteDeviceAsync(string accessToken, Guid deviceId, CancellationToken cancellationToken = default)
-    {
-        using var response = await SendCoreAsync(HttpMethod.Delete, Routes.Device(deviceId), Bearer(accessToken), null, cancellationToken);
-    }
+    public Task DeleteDeviceAsync(string accessToken, Guid deviceId, CancellationToken cancellationToken = default) =>
+        SendNoContentAsync(HttpMethod.Delete, Routes.Device(deviceId), Bearer(accessToken), null, cancellationToken);
 
     private static string Bearer(string token, [CallerArgumentExpression(nameof(token))] string? paramName = null)
     {
@@ -115,6 +194,11 @@ public sealed class MessagingApi
         }
 
         return value ?? throw Errors.InvalidResponse($"{method} {route}");
+    }
+
+    private async Task SendNoContentAsync(HttpMethod method, string route, string? token, object? body, CancellationToken cancellationToken)
+    {
+        using var response = await SendCoreAsync(method, route, token, body, cancellationToken);
     }
 
     private async Task<HttpResponseMessage> SendCoreAsync(

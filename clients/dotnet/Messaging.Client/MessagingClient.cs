@@ -46,7 +46,7 @@ public sealed partial class MessagingClient : IAsyncDisposable
         _http = options.HttpMessageHandler is { } handler ? new HttpClient(handler, disposeHandler: false) : new HttpClient();
         _http.BaseAddress = options.ServerUri;
         Api = new MessagingApi(_http);
-        _tokens = new DeviceTokenProvider(Api, options.Login, options.Password, options.DeviceId);
+        _tokens = new DeviceTokenProvider(Api, options.Session, options.DeviceId);
         _recent = new RecentDeliveries(options.RecentDeliveryCapacity);
 
         _hub = HubConnectionFactory.Create(options, ProvideHubTokenAsync, new BackoffRetryPolicy(options.ReconnectBackoff, ShouldReconnect));
@@ -61,7 +61,7 @@ public sealed partial class MessagingClient : IAsyncDisposable
     public Guid DeviceId => _options.DeviceId;
 
     /// <summary>The account of the device, known once a token was obtained.</summary>
-    public Guid? AccountId => _tokens.Current?.AccountId;
+    public Guid? AccountId => _tokens.AccountId;
 
     /// <summary>Whether the hub connection is up at this moment.</summary>
     public bool IsConnected => _hub.State == HubConnectionState.Connected;
@@ -187,7 +187,7 @@ public sealed partial class MessagingClient : IAsyncDisposable
         }
         catch (MessagingException e) when (e.Code == ErrorCodes.Unauthenticated)
         {
-            // The server no longer takes this token (restarted with new keys, session ended): log in again, once.
+            // The server no longer takes this token (restarted with new keys, session ended): renew it, once.
             _tokens.Invalidate(token);
             return await call(await _tokens.GetAsync(cancellationToken), cancellationToken);
         }

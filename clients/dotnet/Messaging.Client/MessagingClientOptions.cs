@@ -6,16 +6,15 @@ namespace Messaging.Client;
 
 /// <summary>
 /// Settings of a <see cref="MessagingClient"/>. A class rather than a record so that no generated
-/// <c>ToString</c> ever prints the password.
+/// <c>ToString</c> ever prints a secret.
 /// </summary>
 public sealed class MessagingClientOptions
 {
     /// <summary>The server's base URL, e.g. <c>https://messaging.example.org/</c>.</summary>
     public required Uri ServerUri { get; init; }
 
-    public required string Login { get; init; }
-
-    public required string Password { get; init; }
+    /// <summary>How the device signs in, proves itself and renews its session.</summary>
+    public required DeviceSessionOptions Session { get; init; }
 
     /// <summary>The registered device this client speaks for; the hub requires a token bound to it.</summary>
     public required Guid DeviceId { get; init; }
@@ -54,8 +53,9 @@ public sealed class MessagingClientOptions
             throw new ArgumentException("The server URI must be absolute.", nameof(ServerUri));
         }
 
-        ArgumentException.ThrowIfNullOrEmpty(Login);
-        ArgumentException.ThrowIfNullOrEmpty(Password);
+        ArgumentNullException.ThrowIfNull(Session);
+        ArgumentNullException.ThrowIfNull(Session.SignChallenge);
+        ArgumentNullException.ThrowIfNull(Session.SignIn);
         if (DeviceId == Guid.Empty)
         {
             throw new ArgumentException("A device id is required.", nameof(DeviceId));

@@ -4,32 +4,36 @@ using Messaging.Server.Features.Accounts;
 namespace Messaging.Server.Hosting;
 
 /// <summary>
-/// Commands for a fresh install, run instead of the server: <c>create-admin --login NAME</c> creates the first
-/// admin account. The password comes from MESSAGING_ADMIN_PASSWORD or the first line of standard input, never
-/// from the command line (which other users of the machine can read).
+/// Commands for a fresh install, run instead of the server: <c>create-operator --login NAME</c> creates the platform
+/// operator, who then signs in, enrols a second factor and creates practices (each with its first admin's
+/// invitation). The password comes from MESSAGING_OPERATOR_PASSWORD or the first line of standard input, never from
+/// the command line (which other users of the machine can read).
 /// </summary>
 internal static class AdminCommands
 {
-    public static bool IsCommand(string[] args) => args is ["create-admin", ..];
+    public const string CreateOperator = "create-operator";
+    public const string PasswordVariable = "MESSAGING_OPERATOR_PASSWORD";
+
+    public static bool IsCommand(string[] args) => args is [CreateOperator, ..];
 
     public static async Task<int> RunAsync(string[] args)
     {
         var login = ArgumentAfter(args, "--login");
         if (login is null)
         {
-            await Console.Error.WriteLineAsync("usage: create-admin --login NAME   (password from MESSAGING_ADMIN_PASSWORD or standard input)");
+            await Console.Error.WriteLineAsync($"usage: {CreateOperator} --login NAME   (password from {PasswordVariable} or standard input)");
             return 2;
         }
 
-        var password = Environment.GetEnvironmentVariable("MESSAGING_ADMIN_PASSWORD") ?? await Console.In.ReadLineAsync() ?? "";
+        var password = Environment.GetEnvironmentVariable(PasswordVariable) ?? await Console.In.ReadLineAsync() ?? "";
         var rest = args.Where((_, i) => i > 0 && args[i] != "--login" && args[i - 1] != "--login").ToArray();
         await using var app = ServerHost.Build(rest);
         var accounts = app.Services.GetRequiredService<AccountService>();
-        var outcome = await accounts.CreateAsync(new CreateAccountRequest(login, password, Roles.Admin), createdBy: null, CancellationToken.None);
+        var outcome = await accounts.CreateAsync(Roles.Operator, login, password, null, "fr", null, createdBy: null, CancellationToken.None);
         switch (outcome)
         {
             case AccountService.CreateOutcome.Created created:
-                await Console.Out.WriteLineAsync($"Created admin account {created.AccountId}.");
+                await Console.Out.WriteLineAsync($"Created the operator account {created.Account.Id}. Sign in and enrol a second factor next.");
                 return 0;
             case AccountService.CreateOutcome.Invalid invalid:
                 await Console.Error.WriteLineAsync(invalid.Detail);

@@ -47,11 +47,27 @@ internal sealed class KeyOptions
 
     /// <summary>Base64 of 32 random bytes, for the keyed hashes that find accounts without storing login names.</summary>
     public string? BlindIndexKey { get; set; }
+
+    /// <summary>
+    /// Base64 of 32 random bytes, encrypting names, emails and phone numbers at rest. Several server nodes must share
+    /// it; data sealed under it is lost if it changes.
+    /// </summary>
+    public string? PersonalDataKey { get; set; }
 }
 
 internal sealed class TokenOptions
 {
-    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>Access tokens are bearer tokens: short-lived, so that a stolen one is soon useless.</summary>
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A device session ends when its refresh token has not been used for this long.</summary>
+    public TimeSpan SessionInactivityTimeout { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>A device session ends this long after sign-in, however active: then the person signs in again.</summary>
+    public TimeSpan SessionAbsoluteTimeout { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a session challenge may be signed and presented.</summary>
+    public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 internal sealed class DeliveryOptions

@@ -9,8 +9,10 @@ using Microsoft.Extensions.Options;
 namespace Messaging.Server.Hosting;
 
 /// <summary>
-/// Every named rate-limit policy and its bucket, in one place (ASP.NET Core's rate limiter). Buckets are keyed per
-/// device and kept in memory by each node, so with several nodes behind a balancer a device gets each node's budget.
+/// Every named rate-limit policy and its bucket, in one place (ASP.NET Core's rate limiter): per IP address before
+/// sign-in, per account or per device after it. Buckets are kept in memory by each node, so with several nodes behind
+/// a balancer a caller gets each node's budget (docs/scaling.md). Repeated sign-in failures also lock the account
+/// itself, whatever the node (SignInService); hub sends are limited per device by <see cref="SendLimiter"/>.
 /// A refusal is answered 429 with the <c>rate-limited</c> code and a Retry-After header, and is audited.
 /// </summary>
 internal static class RateLimits
@@ -20,16 +22,34 @@ internal static class RateLimits
     /// <summary>Prekey bundle fetches (each consumes one-time prekeys of other devices): per calling device.</summary>
     public const string BundleFetches = "bundle-fetches";
 
+    /// <summary>Password sign-ins, challenges, refreshes and invitation acceptances: per client IP address.</summary>
+    public const string SignIn = "sign-in";
+
+    /// <summary>Second-factor and emailed-code checks, and code emails: per account.</summary>
+    public const string CodeChecks = "code-checks";
+
+    /// <summary>Invitations created: per account.</summary>
+    public const string Invitations = "invitations";
+
+    /// <summary>Password-reset requests and completions: per client IP address.</summary>
+    public const string PasswordReset = "password-reset";
+
     public static IServiceCollection AddRateLimits(this IServiceCollection services)
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(Section)
-            .Validate(o => o.BundleFetchesPerMinute > 0, $"{Section}:{nameof(RateLimitOptions.BundleFetchesPerMinute)} must be positive.")
+            .Validate(o => o.BundleFetchesPerMinute > 0 && o.SignInsPerMinute > 0 && o.CodeChecksPerMinute > 0 && o.InvitationsPerMinute > 0
+                && o.PasswordResetsPerMinute > 0 && o.SendsPerMinute > 0, $"Every {Section} limit must be positive.")
             .ValidateOnStart();
+        services.AddSingleton<SendLimiter>();
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = RejectAsync;
-            options.AddPolicy(BundleFetches, context => PerDevice(context, Limits(context).BundleFetchesPerMinute));
+            options.AddPolicy(BundleFetches, context => PerCaller(context, Limits(context).BundleFetchesPerMinute));
+            options.AddPolicy(SignIn, context => PerAddress(context, SignIn, Limits(context).SignInsPerMinute));
+            options.AddPolicy(CodeChecks, context => PerCaller(context, Limits(context).CodeChecksPerMinute, byAccount: true));
+            options.AddPolicy(Invitations, context => PerCaller(context, Limits(context).InvitationsPerMinute, byAccount: true));
+            options.AddPolicy(PasswordReset, context => PerAddress(context, PasswordReset, Limits(context).PasswordResetsPerMinute));
         });
         return services;
     }
@@ -44,20 +64,30 @@ internal static class RateLimits
     private static RateLimitOptions Limits(HttpContext context) =>
         context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
 
-    /// <summary>A bucket of <paramref name="perMinute"/> tokens per device, refilled one token at a time over a minute.</summary>
-    private static RateLimitPartition<string> PerDevice(HttpContext context, int perMinute)
+    /// <summary>Per device (or per account when asked, or when the token names no device).</summary>
+    private static RateLimitPartition<string> PerCaller(HttpContext context, int perMinute, bool byAccount = false)
     {
         var caller = Caller.TryFrom(context.User);
-        var key = caller?.DeviceId is { } device ? $"device:{device:N}" : $"account:{caller?.AccountId:N}";
-        return RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = perMinute,
-            TokensPerPeriod = 1,
-            ReplenishmentPeriod = TimeSpan.FromMinutes(1) / perMinute,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        });
+        var key = !byAccount && caller?.DeviceId is { } device ? $"device:{device:N}" : $"account:{caller?.AccountId:N}";
+        return Bucket(key, perMinute);
     }
+
+    /// <summary>Per client address, for routes reached before sign-in (behind a proxy, configure forwarded headers).</summary>
+    private static RateLimitPartition<string> PerAddress(HttpContext context, string policy, int perMinute) =>
+        Bucket($"{policy}:{context.Connection.RemoteIpAddress}", perMinute);
+
+    /// <summary>A bucket of <paramref name="perMinute"/> tokens, refilled one token at a time over a minute.</summary>
+    internal static RateLimitPartition<string> Bucket(string key, int perMinute) =>
+        RateLimitPartition.GetTokenBucketLimiter(key, _ => BucketOptions(perMinute));
+
+    internal static TokenBucketRateLimiterOptions BucketOptions(int perMinute) => new()
+    {
+        TokenLimit = perMinute,
+        TokensPerPeriod = 1,
+        ReplenishmentPeriod = TimeSpan.FromMinutes(1) / perMinute,
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
     {
@@ -79,4 +109,37 @@ internal sealed class RateLimitOptions
 {
     /// <summary>Prekey bundle fetches per calling device per minute (a burst of this many, then one more per 1/N minute).</summary>
     public int BundleFetchesPerMinute { get; set; } = 60;
+
+    /// <summary>Sign-in-type requests per client address per minute (a practice behind one NAT shares it: keep it generous).</summary>
+    public int SignInsPerMinute { get; set; } = 120;
+
+    /// <summary>Code checks and code emails per account per minute.</summary>
+    public int CodeChecksPerMinute { get; set; } = 10;
+
+    /// <summary>Invitations per account per minute.</summary>
+    public int InvitationsPerMinute { get; set; } = 30;
+
+    /// <summary>Password-reset requests per client address per minute.</summary>
+    public int PasswordResetsPerMinute { get; set; } = 10;
+
+    /// <summary>Hub sends per device per minute (a burst of this many).</summary>
+    public int SendsPerMinute { get; set; } = 6000;
+}
+
+/// <summary>
+/// Hub sends per device: the hub is one long-lived request, so the HTTP rate limiter does not see its calls. A refused
+/// send is answered with the <c>rate-limited</c> hub error and audited.
+/// </summary>
+internal sealed class SendLimiter(IOptions<RateLimitOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<Guid> limiter = PartitionedRateLimiter.Create<Guid, Guid>(
+        device => RateLimitPartition.GetTokenBucketLimiter(device, _ => RateLimits.BucketOptions(options.Value.SendsPerMinute)));
+
+    public bool TryAcquire(Guid deviceId)
+    {
+        using var lease = limiter.AttemptAcquire(deviceId);
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => limiter.Dispose();
 }

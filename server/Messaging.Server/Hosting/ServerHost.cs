@@ -5,6 +5,8 @@ using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using Messaging.Server.Features.Keys;
+using Messaging.Server.Features.Notifications.Email;
+using Messaging.Server.Features.Practices;
 using Messaging.Server.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,7 +38,9 @@ internal static class ServerHost
         builder.Services.AddOpenApiDocument();
         builder.Services
             .AddStorage(options, dataDirectory)
+            .AddEmail(builder.Configuration, dataDirectory)
             .AddAccounts()
+            .AddPractices()
             .AddDevices()
             .AddConversations()
             .AddDelivery()
@@ -60,6 +64,7 @@ internal static class ServerHost
         app.MapHealthChecks(Routes.HealthReady, new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapAccountEndpoints();
+        app.MapPracticeEndpoints();
         app.MapDeviceEndpoints();
         app.MapConversationEndpoints();
         app.MapDeliveryHub();

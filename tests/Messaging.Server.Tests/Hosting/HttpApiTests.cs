@@ -102,57 +102,60 @@ public sealed class HttpApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CreateAccount_ByMember_IsForbiddenAuditedAndCreatesNothing()
+    public async Task Invite_AdminByDoctor_IsForbiddenAuditedAndCreatesNothing()
     {
         var alice = await scenario.MemberAsync();
-        var login = Scenario.UniqueLogin("intruder");
 
         var error = await Assert.ThrowsAsync<MessagingException>(
-            () => scenario.Api.CreateAccountAsync(alice.Token, new CreateAccountRequest(login, Scenario.Password, Roles.Admin)));
+            () => scenario.Api.InviteAsync(alice.Token, scenario.Practice, new CreateInvitationRequest(Roles.Admin, null, null, null, null)));
 
         Assert.Equal(ErrorCodes.Forbidden, error.Code);
         Assert.Equal(403, error.Status);
         await AssertAuditedAsync(alice.AccountId, ErrorCodes.Forbidden);
-        await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.LoginAsync(login, Scenario.Password));
     }
 
     [Theory]
-    [InlineData("short", Roles.Member, ErrorCodes.InvalidRequest)]
+    [InlineData("short", Roles.Doctor, ErrorCodes.InvalidRequest)]
+    [InlineData("password1234", Roles.Doctor, ErrorCodes.InvalidRequest)]
     [InlineData(Scenario.Password, "superuser", ErrorCodes.InvalidRequest)]
-    public async Task CreateAccount_InvalidInput_IsInvalidRequest(string password, string role, string code)
+    public async Task AcceptInvitation_InvalidInput_IsInvalidRequest(string password, string role, string code)
     {
-        var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.CreateAccountAsync(
-            scenario.Admin.Token, new CreateAccountRequest(Scenario.UniqueLogin("x"), password, role)));
+        var error = await Assert.ThrowsAsync<MessagingException>(async () =>
+        {
+            var invitation = await scenario.Api.InviteAsync(scenario.Admin.Token, scenario.Practice, new CreateInvitationRequest(role, null, null, null, null));
+            await scenario.Api.AcceptInvitationAsync(new AcceptInvitationRequest(invitation.Token, Scenario.UniqueLogin("x"), password, null));
+        });
 
         Assert.Equal(code, error.Code);
     }
 
     [Fact]
-    public async Task CreateAccount_TakenLoginInAnotherCase_IsConflict()
+    public async Task AcceptInvitation_TakenLoginInAnotherCase_IsConflict()
     {
         var alice = await scenario.MemberAsync();
+        var invitation = await scenario.Api.InviteAsync(scenario.Admin.Token, scenario.Practice, new CreateInvitationRequest(Roles.Doctor, null, null, null, null));
 
-        var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.CreateAccountAsync(
-            scenario.Admin.Token, new CreateAccountRequest($"  {alice.Login.ToUpperInvariant()} ", Scenario.Password, Roles.Member)));
+        var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.AcceptInvitationAsync(
+            new AcceptInvitationRequest(invitation.Token, $"  {alice.Login.ToUpperInvariant()} ", Scenario.Password, null)));
 
         Assert.Equal(ErrorCodes.Conflict, error.Code);
     }
 
     [Fact]
-    public async Task Login_WrongPassword_IsInvalidCredentialsAndAudited()
+    public async Task SignIn_WrongPassword_IsInvalidCredentialsAndAudited()
     {
         var alice = await scenario.MemberAsync();
 
-        var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.LoginAsync(alice.Login, "not the right password"));
+        var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.SignInAsync(alice.Login, "not the right password"));
 
         Assert.Equal(ErrorCodes.InvalidCredentials, error.Code);
         await AssertAuditedAsync(alice.AccountId, ErrorCodes.InvalidCredentials);
     }
 
     [Fact]
-    public async Task Login_UnknownAccount_IsTheSameAnswerAsAWrongPassword()
+    public async Task SignIn_UnknownAccount_IsTheSameAnswerAsAWrongPassword()
     {
-        var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.LoginAsync(Scenario.UniqueLogin("nobody"), Scenario.Password));
+        var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.SignInAsync(Scenario.UniqueLogin("nobody"), Scenario.Password));
 
         Assert.Equal(ErrorCodes.InvalidCredentials, error.Code);
         Assert.Equal(401, error.Status);
@@ -164,9 +167,13 @@ public sealed class HttpApiTests : IAsyncLifetime
         var alice = await scenario.MemberAsync();
         var bob = await scenario.MemberAsync();
         var bobDevice = await scenario.RegisterDeviceAsync(bob);
+        var challenge = await scenario.Api.CreateChallengeAsync();
+        var proof = (await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId)).DeviceId;
 
-        var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.CreateDeviceSessionAsync(alice.Token, bobDevice.DeviceId));
+        var error = await Assert.ThrowsAsync<MessagingException>(() => scenario.Api.CreateDeviceSessionAsync(
+            alice.Token, new DeviceSessionRequest(bobDevice.DeviceId, challenge.Challenge, new byte[64])));
 
+        Assert.Equal(bobDevice.DeviceId, proof);
         Assert.Equal(ErrorCodes.NotFound, error.Code);
     }
 
@@ -214,15 +221,15 @@ public sealed class HttpApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task CreateConversation_WithAdminOrUnknownAccount_IsInvalidAndCreatesNothing()
+    public async Task CreateConversation_WithAdminOrUnknownAccount_IsForbiddenAndCreatesNothing()
     {
         var alice = await scenario.MemberAsync();
 
         foreach (var member in new[] { scenario.Admin.AccountId, Guid.NewGuid() })
         {
             var error = await Assert.ThrowsAsync<MessagingException>(
-                () => scenario.Api.CreateConversationAsync(alice.Token, new CreateConversationRequest([member])));
-            Assert.Equal(ErrorCodes.InvalidRequest, error.Code);
+                () => scenario.Api.CreateConversationAsync(alice.Token, new CreateConversationRequest(scenario.Practice, [member])));
+            Assert.Equal(ErrorCodes.Forbidden, error.Code);
         }
 
         Assert.Empty(await scenario.Api.GetConversationsAsync(alice.Token));
@@ -234,7 +241,7 @@ public sealed class HttpApiTests : IAsyncLifetime
         var alice = await scenario.MemberAsync();
 
         var error = await Assert.ThrowsAsync<MessagingException>(
-            () => scenario.Api.CreateConversationAsync(scenario.Admin.Token, new CreateConversationRequest([alice.AccountId])));
+            () => scenario.Api.CreateConversationAsync(scenario.Admin.Token, new CreateConversationRequest(scenario.Practice, [alice.AccountId])));
 
         Assert.Equal(ErrorCodes.Forbidden, error.Code);
     }

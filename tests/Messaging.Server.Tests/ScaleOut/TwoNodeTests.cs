@@ -201,8 +201,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
         var client = new MessagingClient(new MessagingClientOptions
         {
             ServerUri = balancer.BaseAddress,
-            Login = person.Login,
-            Password = person.Password,
+            Session = scenario.SessionFor(person, deviceId),
             DeviceId = deviceId,
             Protocol = protocol,
             ReconnectBackoff = Scenario.FastBackoff,

@@ -12,13 +12,13 @@ public sealed class NoSecretsAtRestTests
     private const string Marker = "PLAINTEXT-MARKER-7f3a9c diagnostic: angine de poitrine";
 
     [Fact]
-    public async Task Exchange_DataFilesAndLogs_ContainNoPlaintextLoginPasswordOrToken()
+    public async Task Exchange_DataFilesAndLogs_ContainNoPlaintextPersonalDataPasswordSecretOrToken()
     {
         var cipher = new TestCiphertext();
         await using var server = await TestServer.StartAsync();
         await using var scenario = await Scenario.StartAsync(server);
-        var alice = await scenario.MemberAsync(Scenario.UniqueLogin("dr.alice.martin"));
-        var bob = await scenario.MemberAsync(Scenario.UniqueLogin("jean.dupont"));
+        var alice = await scenario.MemberAsync();
+        var bob = await scenario.PatientAsync();
         var conversation = await scenario.ConversationAsync(alice, bob);
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.DeviceAsync(bob);
@@ -49,13 +49,19 @@ public sealed class NoSecretsAtRestTests
             ["plaintext"] = Marker,
             ["plaintext fragment"] = "angine de poitrine",
             ["alice's login"] = alice.Login,
-            ["bob's login"] = bob.Login,
+            ["the patient's login and email address"] = bob.Login,
+            ["the patient's name"] = "Patient Test",
+            ["the patient's phone"] = "+33600000000",
+            ["alice's TOTP secret"] = OtpNet.Base32Encoding.ToString(alice.TotpSecret!),
+            ["a recovery code"] = alice.RecoveryCodes.Peek(),
             ["the password"] = Scenario.Password,
             ["an account token"] = alice.Token,
             ["a device token"] = deviceToken,
             ["a token signature"] = deviceToken.Split('.')[2],
         };
-        var files = server.Data.ReadAllFiles().ToList();
+        // The pickup folder holds the outgoing emails themselves (addressed to the patient): it is the mail system, not
+        // the store, and production sends by SMTP instead.
+        var files = server.Data.ReadAllFiles().Where(f => !f.File.Contains("mail-pickup", StringComparison.Ordinal)).ToList();
         Assert.Contains(files, f => f.File.EndsWith("messaging.db-wal", StringComparison.Ordinal) || f.File.EndsWith("messaging.db", StringComparison.Ordinal));
         foreach (var (file, bytes) in files)
         {

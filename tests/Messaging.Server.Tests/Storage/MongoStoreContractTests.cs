@@ -35,6 +35,10 @@ public sealed class MongoStoreContractTests : StoreContractTests
             new MongoMessageStore(context),
             new MongoAuditLog(context),
             new MongoPrekeyStore(context),
+            new MongoPracticeStore(context),
+            new MongoInvitationStore(context),
+            new MongoSessionStore(context),
+            new MongoSecondFactorStore(context),
             context);
     }
 

@@ -20,6 +20,10 @@ public sealed class SqliteStoreContractTests : StoreContractTests
             new SqliteMessageStore(database),
             new SqliteAuditLog(database),
             new SqlitePrekeyStore(database),
+            new SqlitePracticeStore(database),
+            new SqliteInvitationStore(database),
+            new SqliteSessionStore(database),
+            new SqliteSecondFactorStore(database),
             database));
     }
 

@@ -1,11 +1,12 @@
+using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 
 namespace Messaging.Server.Tests.Storage;
 
 public abstract partial class StoreContractTests
 {
-    private protected static Account NewAccount(string login, string role = "doctor") =>
-        new(Guid.NewGuid(), Bytes("index:" + login), "hash:" + login, role, T0.AddMinutes(login.Length));
+    private protected static Account NewAccount(string login, string kind = Roles.Staff) =>
+        new(Guid.NewGuid(), Bytes("index:" + login), "hash:" + login, kind, T0.AddMinutes(login.Length));
 
     private static void AssertSameAccount(Account expected, Account? actual)
     {
@@ -13,19 +14,47 @@ public abstract partial class StoreContractTests
         Assert.Equal(expected.Id, actual.Id);
         Assert.Equal(expected.LoginIndex, actual.LoginIndex);
         Assert.Equal(expected.PasswordHash, actual.PasswordHash);
-        Assert.Equal(expected.Role, actual.Role);
+        Assert.Equal(expected.Kind, actual.Kind);
         Assert.Equal(expected.CreatedAt, actual.CreatedAt);
         Assert.Equal(TimeSpan.Zero, actual.CreatedAt.Offset);
+        Assert.Equal(expected.EmailIndex, actual.EmailIndex);
+        Assert.Equal(expected.Profile, actual.Profile);
+        Assert.Equal(expected.Language, actual.Language);
+        Assert.Equal(expected.Consent, actual.Consent);
     }
 
     [Fact]
     public async Task AccountTryCreate_NewAccount_ReturnsTrueAndFindReturnsIt()
     {
-        var account = NewAccount("alice", "secretary");
+        var account = NewAccount("alice", Roles.Operator);
 
         Assert.True(await Stores.Accounts.TryCreateAsync(account, Ct));
 
-        AssertSameAccount(account, await Stores.Accounts.FindAsync(account.Id, Ct));
+        var found = await Stores.Accounts.FindAsync(account.Id, Ct);
+        AssertSameAccount(account, found);
+        Assert.Null(found!.EmailIndex);
+        Assert.Null(found.Profile);
+        Assert.Equal("fr", found.Language);
+        Assert.Null(found.Consent);
+    }
+
+    [Fact]
+    public async Task AccountTryCreate_EveryDetail_RoundTrips()
+    {
+        var account = NewAccount("patient", Roles.Patient) with
+        {
+            EmailIndex = Bytes("email:patient"),
+            Profile = [0, 1, 2, 255, 0],
+            Language = "en",
+            Consent = new Consent("terms-2030-01", T0.AddDays(-2), T0.AddDays(-1)),
+        };
+
+        Assert.True(await Stores.Accounts.TryCreateAsync(account, Ct));
+
+        var found = await Stores.Accounts.FindAsync(account.Id, Ct);
+        AssertSameAccount(account, found);
+        Assert.False(found!.HasActiveConsent);
+        AssertSameAccount(account, (await Stores.Accounts.FindManyAsync([account.Id], Ct)).Single());
     }
 
     [Fact]
@@ -52,7 +81,7 @@ public abstract partial class StoreContractTests
     public async Task AccountTryCreate_DuplicateLoginIndex_ReturnsFalseAndKeepsFirst()
     {
         var first = NewAccount("alice");
-        var second = first with { Id = Guid.NewGuid(), PasswordHash = "other", Role = "patient" };
+        var second = first with { Id = Guid.NewGuid(), PasswordHash = "other", Kind = Roles.Patient };
         Assert.True(await Stores.Accounts.TryCreateAsync(first, Ct));
 
         Assert.False(await Stores.Accounts.TryCreateAsync(second, Ct));
@@ -84,5 +113,97 @@ public abstract partial class StoreContractTests
         Assert.True(await Stores.Accounts.TryCreateAsync(NewAccount("alice"), Ct));
 
         Assert.Empty(await Stores.Accounts.FindManyAsync([], Ct));
+    }
+
+    [Fact]
+    public async Task AccountFindByEmailIndex_KnownIndex_ReturnsThatAccountAndUnknownReturnsNull()
+    {
+        var alice = NewAccount("alice", Roles.Patient) with { EmailIndex = Bytes("email:alice") };
+        var bob = NewAccount("bob", Roles.Patient) with { EmailIndex = Bytes("email:bob") };
+        var noEmail = NewAccount("carol");
+        foreach (var account in new[] { alice, bob, noEmail })
+        {
+            Assert.True(await Stores.Accounts.TryCreateAsync(account, Ct));
+        }
+
+        AssertSameAccount(bob, await Stores.Accounts.FindByEmailIndexAsync(Bytes("email:bob"), Ct));
+        Assert.Null(await Stores.Accounts.FindByEmailIndexAsync(Bytes("email:dave"), Ct));
+        Assert.Null(await Stores.Accounts.FindByEmailIndexAsync(Bytes("index:alice"), Ct));
+    }
+
+    [Fact]
+    public async Task AccountTryCreate_TwoAccountsWithoutEmailIndex_BothCreated()
+    {
+        var alice = NewAccount("alice");
+        var bob = NewAccount("bob");
+
+        Assert.True(await Stores.Accounts.TryCreateAsync(alice, Ct));
+        Assert.True(await Stores.Accounts.TryCreateAsync(bob, Ct));
+
+        AssertSameAccount(alice, await Stores.Accounts.FindAsync(alice.Id, Ct));
+        AssertSameAccount(bob, await Stores.Accounts.FindAsync(bob.Id, Ct));
+    }
+
+    [Fact]
+    public async Task AccountTryCreate_DuplicateEmailIndex_ReturnsFalseAndKeepsFirst()
+    {
+        var first = NewAccount("alice", Roles.Patient) with { EmailIndex = Bytes("email:shared") };
+        var second = NewAccount("bob", Roles.Patient) with { EmailIndex = Bytes("email:shared") };
+        Assert.True(await Stores.Accounts.TryCreateAsync(first, Ct));
+
+        Assert.False(await Stores.Accounts.TryCreateAsync(second, Ct));
+
+        Assert.Null(await Stores.Accounts.FindAsync(second.Id, Ct));
+        Assert.Null(await Stores.Accounts.FindByLoginIndexAsync(second.LoginIndex, Ct));
+        AssertSameAccount(first, await Stores.Accounts.FindByEmailIndexAsync(Bytes("email:shared"), Ct));
+    }
+
+    [Fact]
+    public async Task AccountUpdatePassword_KnownAccount_ChangesOnlyTheHash()
+    {
+        var alice = NewAccount("alice") with { EmailIndex = Bytes("email:alice"), Language = "en" };
+        Assert.True(await Stores.Accounts.TryCreateAsync(alice, Ct));
+
+        Assert.True(await Stores.Accounts.UpdatePasswordAsync(alice.Id, "hash:new", Ct));
+        Assert.True(await Stores.Accounts.UpdatePasswordAsync(alice.Id, "hash:new", Ct));
+
+        AssertSameAccount(alice with { PasswordHash = "hash:new" }, await Stores.Accounts.FindAsync(alice.Id, Ct));
+    }
+
+    [Fact]
+    public async Task AccountUpdatePassword_UnknownAccount_ReturnsFalse()
+    {
+        Assert.True(await Stores.Accounts.TryCreateAsync(NewAccount("alice"), Ct));
+
+        Assert.False(await Stores.Accounts.UpdatePasswordAsync(Guid.NewGuid(), "hash:new", Ct));
+    }
+
+    [Fact]
+    public async Task AccountSetConsent_GivenThenWithdrawn_RoundTripsEachTime()
+    {
+        var patient = NewAccount("patient", Roles.Patient);
+        Assert.True(await Stores.Accounts.TryCreateAsync(patient, Ct));
+        var given = new Consent("terms-v1", T0.AddHours(1), null);
+
+        await Stores.Accounts.SetConsentAsync(patient.Id, given, Ct);
+        var afterGiven = await Stores.Accounts.FindAsync(patient.Id, Ct);
+        await Stores.Accounts.SetConsentAsync(patient.Id, given with { WithdrawnAt = T0.AddHours(5) }, Ct);
+        var afterWithdrawn = await Stores.Accounts.FindAsync(patient.Id, Ct);
+
+        AssertSameAccount(patient with { Consent = given }, afterGiven);
+        Assert.True(afterGiven!.HasActiveConsent);
+        AssertSameAccount(patient with { Consent = new Consent("terms-v1", T0.AddHours(1), T0.AddHours(5)) }, afterWithdrawn);
+        Assert.False(afterWithdrawn!.HasActiveConsent);
+        Assert.Equal(TimeSpan.Zero, afterWithdrawn.Consent!.WithdrawnAt!.Value.Offset);
+    }
+
+    [Fact]
+    public async Task AccountSetConsent_UnknownAccount_CreatesNothing()
+    {
+        var unknown = Guid.NewGuid();
+
+        await Stores.Accounts.SetConsentAsync(unknown, new Consent("terms-v1", T0, null), Ct);
+
+        Assert.Null(await Stores.Accounts.FindAsync(unknown, Ct));
     }
 }

@@ -9,7 +9,7 @@ public abstract partial class StoreContractTests
     {
         var ids = SortedIds(3);
         Guid[] members = [ids[2], ids[0], ids[1]];
-        var conversation = new Conversation(Guid.NewGuid(), ids[2], members, T0.AddSeconds(5));
+        var conversation = new Conversation(Guid.NewGuid(), ids[2], members, T0.AddSeconds(5)) { PracticeId = Guid.NewGuid() };
 
         await Stores.Conversations.CreateAsync(conversation, Ct);
 
@@ -18,6 +18,27 @@ public abstract partial class StoreContractTests
         Assert.Equal(members, found.Members);
         Assert.Equal(ids[2], found.CreatedBy);
         Assert.Equal(T0.AddSeconds(5), found.CreatedAt);
+        Assert.Equal(conversation.PracticeId, found.PracticeId);
+    }
+
+    [Fact]
+    public async Task ConversationCreate_PracticeIds_RoundTripThroughFindAndList()
+    {
+        var (doctor, patient) = (Guid.NewGuid(), Guid.NewGuid());
+        var (cabinet, clinic) = (Guid.NewGuid(), Guid.NewGuid());
+        var first = new Conversation(Guid.NewGuid(), doctor, [doctor, patient], T0) { PracticeId = cabinet };
+        var second = new Conversation(Guid.NewGuid(), doctor, [doctor, patient], T0.AddMinutes(1)) { PracticeId = clinic };
+        var noPractice = new Conversation(Guid.NewGuid(), doctor, [doctor, patient], T0.AddMinutes(2));
+        foreach (var conversation in new[] { first, second, noPractice })
+        {
+            await Stores.Conversations.CreateAsync(conversation, Ct);
+        }
+
+        var listed = await Stores.Conversations.ListForAccountAsync(patient, Ct);
+
+        Assert.Equal([cabinet, clinic, Guid.Empty], listed.Select(c => c.PracticeId));
+        Assert.Equal(clinic, (await Stores.Conversations.FindAsync(second.Id, Ct))!.PracticeId);
+        Assert.Equal(Guid.Empty, (await Stores.Conversations.FindAsync(noPractice.Id, Ct))!.PracticeId);
     }
 
     [Fact]

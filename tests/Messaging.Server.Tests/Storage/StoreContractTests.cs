@@ -1,10 +1,13 @@
 using System.Globalization;
 using Messaging.Server.Features.Accounts;
+using Messaging.Server.Features.Accounts.SecondFactor;
+using Messaging.Server.Features.Accounts.Sessions;
 using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using Messaging.Server.Features.Keys;
+using Messaging.Server.Features.Practices;
 using Messaging.Server.Storage;
 
 namespace Messaging.Server.Tests.Storage;
@@ -17,6 +20,10 @@ internal sealed record StoreSet(
     IMessageStore Messages,
     IAuditLog Audit,
     IPrekeyStore Prekeys,
+    IPracticeStore Practices,
+    IInvitationStore Invitations,
+    ISessionStore Sessions,
+    ISecondFactorStore SecondFactors,
     IStoreHealth Health);
 
 /// <summary>

@@ -8,60 +8,58 @@ internal static class AccountCommands
 {
     public static Command Login()
     {
-        var server = new Option<string>("--server") { Description = "Server URL, e.g. http://127.0.0.1:5000", Required = true };
+        var server = CliContext.ServerOption(required: true);
         var login = new Option<string>("--login") { Description = "Your login.", Required = true };
-        var command = new Command("login", "Check the credentials and save a profile (server, login, account id).") { server, login };
+        var command = new Command(
+            "login",
+            "Sign in (password, then the second-factor code from MESSAGING_CODE or standard input) and save the profile: server, login, account id.")
+        {
+            server, login,
+        };
         command.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
         {
-            var serverUri = Uri.TryCreate(result.GetValue(server), UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
-                ? parsed
-                : throw new CliException("--server must be an http:// or https:// URL.");
+            var serverUri = CliContext.ParseServer(result.GetValue(server));
+            var folder = CliContext.ProfileFolder(result);
+            var existing = Profile.TryLoad(folder);
             using var http = new HttpClient { BaseAddress = serverUri };
-            var token = await new MessagingApi(http).LoginAsync(result.GetValue(login)!, Secrets.Password(), cancellationToken);
-            var folder = Profile.ResolveFolder(result.GetValue(CliContext.ProfileOption));
-            Profile.Create(folder, new ProfileData(serverUri, result.GetValue(login)!, token.AccountId, DeviceId: null));
-            Console.WriteLine($"Signed in as account {token.AccountId}. Profile saved in {folder}.");
+            var flow = new SignInFlow(new MessagingApi(http), result.GetValue(login)!, Secrets.Password(), CliContext.Method(result));
+            var signedIn = await flow.PasswordAsync(cancellationToken);
+
+            // A profile's device belongs to one account on one server: keep it when signing in again as its owner.
+            var data = new ProfileData(serverUri, result.GetValue(login)!, signedIn.AccountId, DeviceId: null);
+            if (existing?.Data is { DeviceId: not null } kept)
+            {
+                data = kept.Server == serverUri && kept.AccountId == signedIn.AccountId
+                    ? kept with { Login = data.Login }
+                    : throw new CliException("This profile holds the device of another account or server: use another --profile.");
+            }
+
+            if (signedIn.SecondFactor == SignInStates.EnrolmentRequired)
+            {
+                Profile.Create(folder, data);
+                Console.WriteLine($"Password accepted for account {signedIn.AccountId}. Enrol a second factor next: `messaging mfa enrol-totp`.");
+                return;
+            }
+
+            await flow.CompleteAsync(signedIn, newDevice: false, cancellationToken);
+            Profile.Create(folder, data);
+            Console.WriteLine($"Signed in as account {signedIn.AccountId}. Profile saved in {folder}.");
         }));
         return command;
     }
 
     public static Command WhoAmI()
     {
-        var command = new Command("whoami", "Show the profile's account, role and device.");
+        var command = new Command("whoami", "Show the profile's account, its practices and roles, and the device (password only, no code).");
         command.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
         {
             var profile = CliContext.LoadProfile(result);
-            var (api, http, token) = await CliContext.SignInAsync(profile, Secrets.Password(), cancellationToken);
-            using (http)
+            await using var session = await ServerSession.PasswordOnlyAsync(profile, cancellationToken);
+            var me = await session.Api.GetCurrentAccountAsync(session.Token, cancellationToken);
+            Console.WriteLine($"account {me.AccountId} kind {me.Kind} device {profile.Data.DeviceId?.ToString() ?? "(none: run `messaging device register`)"}");
+            foreach (var membership in me.Memberships)
             {
-                var me = await api.GetCurrentAccountAsync(token, cancellationToken);
-                Console.WriteLine($"account {me.AccountId} role {me.Role} device {profile.Data.DeviceId?.ToString() ?? "(none: run `messaging device register`)"}");
-            }
-        }));
-        return command;
-    }
-
-    public static Command CreateAccount()
-    {
-        var login = new Option<string>("--login") { Description = "The new account's login.", Required = true };
-        var role = new Option<string>("--role") { Description = "admin or member.", DefaultValueFactory = _ => Roles.Member };
-        var command = new Command(
-            "create-account",
-            "Create an account (your profile must be an admin's). Reads your password, then the new account's password, from MESSAGING_PASSWORD / MESSAGING_NEW_PASSWORD or standard input.")
-        {
-            login, role,
-        };
-        command.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
-        {
-            var profile = CliContext.LoadProfile(result);
-            var adminPassword = Secrets.Password();
-            var newPassword = Environment.GetEnvironmentVariable("MESSAGING_NEW_PASSWORD") ?? Console.ReadLine()
-                ?? throw new CliException("The new account's password is required.");
-            var (api, http, token) = await CliContext.SignInAsync(profile, adminPassword, cancellationToken);
-            using (http)
-            {
-                var created = await api.CreateAccountAsync(token, new CreateAccountRequest(result.GetValue(login)!, newPassword, result.GetValue(role)!), cancellationToken);
-                Console.WriteLine(created.AccountId);
+                Console.WriteLine($"practice {membership.PracticeId} role {membership.Role}");
             }
         }));
         return command;

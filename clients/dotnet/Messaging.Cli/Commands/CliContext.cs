@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Messaging.Client;
+using Messaging.Contracts;
 
 namespace Messaging.Cli.Commands;
 
@@ -12,16 +13,30 @@ internal static class CliContext
         Recursive = true,
     };
 
-    public static Profile LoadProfile(ParseResult result) => Profile.Load(Profile.ResolveFolder(result.GetValue(ProfileOption)));
+    public static readonly Option<string?> MethodOption = CreateMethodOption();
 
-    /// <summary>An HTTP API client for the profile's server, and a fresh account token.</summary>
-    public static async Task<(MessagingApi Api, HttpClient Http, string Token)> SignInAsync(Profile profile, string password, CancellationToken cancellationToken)
+    public static Profile LoadProfile(ParseResult result) => Profile.Load(ProfileFolder(result));
+
+    public static string ProfileFolder(ParseResult result) => Profile.ResolveFolder(result.GetValue(ProfileOption));
+
+    /// <summary>The second-factor method asked for with --method (null: TOTP for staff).</summary>
+    public static string? Method(ParseResult result) => result.GetValue(MethodOption);
+
+    public static Option<string> ServerOption(bool required) => new("--server")
     {
-        var http = new HttpClient { BaseAddress = profile.Data.Server };
-        var api = new MessagingApi(http);
-        var token = await api.LoginAsync(profile.Data.Login, password, cancellationToken);
-        return (api, http, token.AccessToken);
-    }
+        Description = "Server URL, e.g. http://127.0.0.1:5000" + (required ? "." : " (default: the profile's)."),
+        Required = required,
+    };
+
+    public static Uri ParseServer(string? value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
+            ? parsed
+            : throw new CliException("--server must be an http:// or https:// URL.");
+
+    /// <summary>The --server option's URL, else the profile's; for commands that may run before any profile exists.</summary>
+    public static Uri ServerOf(ParseResult result, Option<string> server) =>
+        result.GetValue(server) is { } value ? ParseServer(value)
+        : Profile.TryLoad(ProfileFolder(result))?.Data.Server ?? throw new CliException("Give --server (there is no profile yet).");
 
     /// <summary>Runs a command body, turning expected failures into a one-line message and exit code 1.</summary>
     public static async Task<int> RunAsync(Func<Task> body)
@@ -38,7 +53,8 @@ internal static class CliContext
         }
         catch (MessagingException e)
         {
-            await Console.Error.WriteLineAsync($"error: {e.Code}{(e.Title is null ? "" : $" ({e.Title})")}");
+            // The problem code first (scripts match on it), then the server's short explanation, which names no secret.
+            await Console.Error.WriteLineAsync($"error: {e.Code}{(e.Detail ?? e.Title) switch { null => "", var text => $" ({text})" }}");
             return 1;
         }
         catch (HttpRequestException e)
@@ -46,5 +62,16 @@ internal static class CliContext
             await Console.Error.WriteLineAsync($"error: the server cannot be reached ({e.HttpRequestError}).");
             return 1;
         }
+    }
+
+    private static Option<string?> CreateMethodOption()
+    {
+        var option = new Option<string?>("--method")
+        {
+            Description = "Second factor when signing in: totp (default), recovery, or email (patients, a new device).",
+            Recursive = true,
+        };
+        option.AcceptOnlyFromAmong(SecondFactors.Totp, SecondFactors.RecoveryCode, SecondFactors.EmailCode);
+        return option;
     }
 }

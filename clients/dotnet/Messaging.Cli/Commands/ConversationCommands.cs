@@ -8,31 +8,24 @@ internal static class ConversationCommands
     public static Command Conversations()
     {
         var command = new Command("conversations", "List your conversations, or start one.");
-        var list = new Command("list", "List the conversations you are a member of (one id per line, then the members).");
+        var list = new Command("list", "List the conversations you are a member of: id, practice, members.");
         list.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
         {
-            var profile = CliContext.LoadProfile(result);
-            var (api, http, token) = await CliContext.SignInAsync(profile, Secrets.Password(), cancellationToken);
-            using (http)
+            await using var session = await ServerSession.VerifiedAsync(CliContext.LoadProfile(result), CliContext.Method(result), cancellationToken);
+            foreach (var conversation in await session.Api.GetConversationsAsync(session.Token, cancellationToken))
             {
-                foreach (var conversation in await api.GetConversationsAsync(token, cancellationToken))
-                {
-                    Console.WriteLine($"{conversation.ConversationId} members {string.Join(',', conversation.MemberAccountIds)}");
-                }
+                Console.WriteLine($"{conversation.ConversationId} practice {conversation.PracticeId} members {string.Join(',', conversation.MemberAccountIds)}");
             }
         }));
 
+        var practice = new Option<Guid>("--practice") { Description = "The practice the conversation belongs to.", Required = true };
         var with = new Option<Guid[]>("--with") { Description = "Account ids of the other members.", Required = true, AllowMultipleArgumentsPerToken = true };
-        var create = new Command("create", "Start a conversation; prints its id.") { with };
+        var create = new Command("create", "Start a conversation in a practice; prints its id.") { practice, with };
         create.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
         {
-            var profile = CliContext.LoadProfile(result);
-            var (api, http, token) = await CliContext.SignInAsync(profile, Secrets.Password(), cancellationToken);
-            using (http)
-            {
-                var conversation = await api.CreateConversationAsync(token, new CreateConversationRequest(result.GetValue(with)!), cancellationToken);
-                Console.WriteLine(conversation.ConversationId);
-            }
+            await using var session = await ServerSession.VerifiedAsync(CliContext.LoadProfile(result), CliContext.Method(result), cancellationToken);
+            var request = new CreateConversationRequest(result.GetValue(practice), result.GetValue(with)!);
+            Console.WriteLine((await session.Api.CreateConversationAsync(session.Token, request, cancellationToken)).ConversationId);
         }));
 
         command.Subcommands.Add(list);

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Messaging.Client.Secure;
-using Messaging.Protocol.Primitives;
 
 namespace Messaging.Cli.Commands;
 
@@ -8,21 +6,14 @@ internal static class DeviceCommands
 {
     public static Command Device()
     {
-        var register = new Command("register", "Create this device's keys, register it and publish its prekeys; prints the device id.");
+        var register = new Command(
+            "register",
+            "Create this device's keys, register it (password and a second-factor code; patients: the code emailed for a new device) and publish its prekeys; prints the device id.");
         register.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
         {
             var profile = CliContext.LoadProfile(result);
-            if (profile.Data.DeviceId is not null)
-            {
-                throw new CliException($"This profile already has device {profile.Data.DeviceId}.");
-            }
-
-            var password = Secrets.Password();
-            var salt = Crypto.RandomBytes(16);
-            using var key = DeviceSession.DeriveKey(password, salt);
-            await using var messenger = await SecureMessenger.RegisterDeviceAsync(DeviceSession.Options(profile, password, key), cancellationToken);
-            profile.Save(profile.Data with { DeviceId = messenger.DeviceId, StateSalt = salt });
-            Console.WriteLine(messenger.DeviceId);
+            await using var session = await DeviceSession.RegisterAsync(profile, Secrets.Password(), CliContext.Method(result), cancellationToken);
+            Console.WriteLine(session.Messenger.DeviceId);
         }));
 
         var command = new Command("device", "This device.");
@@ -34,19 +25,13 @@ internal static class DeviceCommands
     {
         var peer = new Option<Guid>("--device") { Description = "The other device's id.", Required = true };
         var command = new Command("safety-number", "Show the safety number with another device, to compare in person (60 digits).") { peer };
-        command.SetAction((result, cancellationToken) => CliContext.RunAsync(() =>
+        command.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
         {
-            var profile = CliContext.LoadProfile(result);
-            var messenger = DeviceSession.Open(profile, Secrets.Password(), out var key);
-            using (key)
-            {
-                var number = messenger.SafetyNumberWith(result.GetValue(peer))
-                    ?? throw new CliException("No session with that device yet: exchange a message first.");
-                Console.WriteLine(number.Display);
-                Console.WriteLine($"QR payload (base64): {Convert.ToBase64String(number.QrPayload)}");
-            }
-
-            return messenger.DisposeAsync().AsTask();
+            await using var session = DeviceSession.Open(CliContext.LoadProfile(result), Secrets.Password(), CliContext.Method(result));
+            var number = session.Messenger.SafetyNumberWith(result.GetValue(peer))
+                ?? throw new CliException("No session with that device yet: exchange a message first.");
+            Console.WriteLine(number.Display);
+            Console.WriteLine($"QR payload (base64): {Convert.ToBase64String(number.QrPayload)}");
         }));
         return command;
     }

@@ -4,6 +4,10 @@ using Messaging.Client.Secure;
 
 namespace Messaging.Cli.Commands;
 
+/// <summary>
+/// Sending and receiving through the profile's device. The device renews its session with its sealed refresh token
+/// and its key, so no code is asked for, unless the session has ended (then the sign-in prompts as `login` does).
+/// </summary>
 internal static class MessageCommands
 {
     public static Command Send()
@@ -13,13 +17,12 @@ internal static class MessageCommands
         var command = new Command("send", "Send an end-to-end encrypted message; prints its id once the server stored it.") { conversation, text };
         command.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
         {
-            var profile = CliContext.LoadProfile(result);
-            await using var messenger = DeviceSession.Open(profile, Secrets.Password(), out var key);
-            using (key)
+            await using var session = DeviceSession.Open(CliContext.LoadProfile(result), Secrets.Password(), CliContext.Method(result));
+            await session.RunAsync(async ct =>
             {
-                await messenger.ConnectAsync(cancellationToken);
-                Console.WriteLine(await messenger.SendTextAsync(result.GetValue(conversation), result.GetValue(text)!, cancellationToken));
-            }
+                await session.Messenger.ConnectAsync(ct);
+                Console.WriteLine(await session.Messenger.SendTextAsync(result.GetValue(conversation), result.GetValue(text)!, ct));
+            }, cancellationToken);
         }));
         return command;
     }
@@ -35,21 +38,20 @@ internal static class MessageCommands
         };
         command.SetAction((result, cancellationToken) => CliContext.RunAsync(async () =>
         {
-            var profile = CliContext.LoadProfile(result);
-            await using var messenger = DeviceSession.Open(profile, Secrets.Password(), out var key);
-            using (key)
-            using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            await using var session = DeviceSession.Open(CliContext.LoadProfile(result), Secrets.Password(), CliContext.Method(result));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (result.GetValue(timeout) is { } seconds)
             {
-                if (result.GetValue(timeout) is { } seconds)
-                {
-                    stop.CancelAfter(TimeSpan.FromSeconds(seconds));
-                }
+                stop.CancelAfter(TimeSpan.FromSeconds(seconds));
+            }
 
-                await messenger.ConnectAsync(stop.Token);
-                var seen = 0;
-                try
+            try
+            {
+                await session.RunAsync(async ct =>
                 {
-                    await foreach (var entry in messenger.ReceiveAsync(stop.Token))
+                    await session.Messenger.ConnectAsync(ct);
+                    var seen = 0;
+                    await foreach (var entry in session.Messenger.ReceiveAsync(ct))
                     {
                         Print(entry, result.GetValue(json));
                         if (++seen == result.GetValue(count))
@@ -57,11 +59,11 @@ internal static class MessageCommands
                             break;
                         }
                     }
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    // --timeout or Ctrl+C: a normal end.
-                }
+                }, stop.Token);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // --timeout or Ctrl+C: a normal end.
             }
         }));
         return command;

@@ -28,6 +28,9 @@ internal sealed class ClientState
 
     public Guid DeviceId { get; set; }
 
+    /// <summary>The device session's current refresh token (single use; replaced at each refresh).</summary>
+    public string? RefreshToken { get; set; }
+
     /// <summary>Next id for X25519 one-time prekeys.</summary>
     public uint NextOneTimePrekeyId { get; set; } = 1;
 

@@ -38,8 +38,13 @@ public sealed partial class SecureMessenger : IAsyncDisposable
         Transport = new MessagingClient(new MessagingClientOptions
         {
             ServerUri = options.ServerUri,
-            Login = options.Login,
-            Password = options.Password,
+            Session = new DeviceSessionOptions
+            {
+                SignChallenge = challenge => store.LocalKeys.ProveSession(challenge, state.DeviceId),
+                SignIn = options.SignIn,
+                RefreshToken = state.RefreshToken,
+                RefreshTokenChanged = KeepRefreshTokenAsync,
+            },
             DeviceId = state.DeviceId,
             Protocol = options.Protocol,
             ReconnectBackoff = options.ReconnectBackoff,
@@ -87,15 +92,19 @@ public sealed partial class SecureMessenger : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         using var http = new HttpClient { BaseAddress = options.ServerUri };
         var api = new MessagingApi(http);
-        var account = await api.LoginAsync(options.Login, options.Password, cancellationToken);
+        var accountToken = await options.SignIn(cancellationToken);
         var store = new InMemoryProtocolStore(DeviceKeys.Generate());
-        var registered = await api.RegisterDeviceAsync(account.AccessToken, new RegisterDeviceRequest(store.LocalKeys.Identity.ToArray()), cancellationToken);
-        var state = new ClientState { AccountId = account.AccountId, DeviceId = registered.DeviceId };
+        var registered = await api.RegisterDeviceAsync(accountToken, new RegisterDeviceRequest(store.LocalKeys.Identity.ToArray()), cancellationToken);
+        var challenge = await api.CreateChallengeAsync(cancellationToken);
+        var session = await api.CreateDeviceSessionAsync(
+            accountToken,
+            new DeviceSessionRequest(registered.DeviceId, challenge.Challenge, store.LocalKeys.ProveSession(challenge.Challenge, registered.DeviceId)),
+            cancellationToken);
+        var state = new ClientState { AccountId = registered.AccountId, DeviceId = registered.DeviceId, RefreshToken = session.RefreshToken };
         var messenger = new SecureMessenger(options, store, state);
         var upload = messenger.CreatePrekeys(includeLongTerm: true);
         await messenger.SaveAsync(cancellationToken);
-        var deviceToken = await api.CreateDeviceSessionAsync(account.AccessToken, registered.DeviceId, cancellationToken);
-        await api.UploadPrekeysAsync(deviceToken.AccessToken, registered.DeviceId, upload, cancellationToken);
+        await api.UploadPrekeysAsync(session.AccessToken, registered.DeviceId, upload, cancellationToken);
         return messenger;
     }
 
@@ -142,6 +151,21 @@ public sealed partial class SecureMessenger : IAsyncDisposable
     {
         options.Storage.Write(ProtocolStateName, ProtectedDeviceState.Seal(store, options.StorageKey));
         options.Storage.Write(ClientState.FileName, state.Seal(options.StorageKey));
+    }
+
+    /// <summary>Each refresh token works once: keep the newest, sealed with the rest of the state.</summary>
+    private async Task KeepRefreshTokenAsync(string refreshToken, CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            state.RefreshToken = refreshToken;
+            SaveLocked();
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     private async Task SaveAsync(CancellationToken cancellationToken)

@@ -3,14 +3,17 @@ using Microsoft.Extensions.Logging;
 
 namespace Messaging.Client.Secure;
 
-/// <summary>Settings of a <see cref="SecureMessenger"/>. A class, so that no generated ToString prints the password.</summary>
+/// <summary>Settings of a <see cref="SecureMessenger"/>. A class, so that no generated ToString prints a secret.</summary>
 public sealed class SecureMessengerOptions
 {
     public required Uri ServerUri { get; init; }
 
-    public required string Login { get; init; }
-
-    public required string Password { get; init; }
+    /// <summary>
+    /// Obtains a verified account token (password, then the second factor; for a patient's new device, the emailed
+    /// code). Called to register the device, and again only if its session ends; the device renews its session with
+    /// its own key otherwise.
+    /// </summary>
+    public required Func<CancellationToken, Task<string>> SignIn { get; init; }
 
     /// <summary>Where the sealed state lives (keys, sessions, history).</summary>
     public required FileStateStorage Storage { get; init; }

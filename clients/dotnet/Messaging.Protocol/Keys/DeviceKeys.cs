@@ -66,6 +66,16 @@ public sealed class DeviceKeys : IDisposable
         return signature;
     }
 
+    /// <summary>
+    /// Proves to the server that this device holds its identity key: a signature over <see cref="SessionProof"/>'s
+    /// labelled message only, so this is no general signing oracle (there is none in the public API).
+    /// </summary>
+    public byte[] ProveSession(ReadOnlySpan<byte> challenge, Guid deviceId)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return Sign(SessionProof.Message(challenge, deviceId));
+    }
+
     /// <summary>The seeds, for the local store's serializer only.</summary>
     internal DeviceKeysState ExportSecrets() => new(signingSeed.Export(), Agreement.ExportSeed());
 

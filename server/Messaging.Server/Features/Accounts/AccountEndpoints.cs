@@ -1,4 +1,6 @@
 using Messaging.Contracts;
+using Messaging.Server.Features.Accounts.SecondFactor;
+using Messaging.Server.Features.Accounts.Sessions;
 using Messaging.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -8,58 +10,55 @@ internal static class AccountEndpoints
 {
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section);
         services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<PasswordPolicy>();
         services.AddSingleton<LoginIndex>();
+        services.AddSingleton<EmailIndex>();
+        services.AddSingleton<PersonalDataProtector>();
         services.AddSingleton<TokenIssuer>();
         services.AddSingleton<AccountService>();
+        services.AddSingleton<AccountMail>();
+        services.AddSingleton<CodeHasher>();
+        services.AddSingleton<SecretSealer>();
+        services.AddSingleton<SecondFactorService>();
+        services.AddSingleton<SignInService>();
+        services.AddSingleton<SessionChallenges>();
+        services.AddSingleton<DeviceSessionService>();
+        services.AddSingleton<PasswordResetService>();
+        services.AddPasskeys();
         services.AddTokenAuthentication();
         return services;
     }
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        var accounts = app.MapGroup(Routes.Accounts).WithTags("Accounts");
-        accounts.MapPost("", CreateAsync).RequireAuthorization(Policies.Admin)
-            .WithName("CreateAccount").WithSummary("Create an account (admins only).");
-        accounts.MapGet("/me", Me).RequireAuthorization(Policies.Account)
-            .WithName("GetCurrentAccount").WithSummary("The signed-in account.");
+        app.MapGet(Routes.CurrentAccount, MeAsync).RequireAuthorization(Policies.SignedIn).WithTags("Accounts")
+            .WithName("GetCurrentAccount").WithSummary("The signed-in account: kind, second factor of this session, practices and roles.");
 
-        var sessions = app.MapGroup(Routes.Sessions).WithTags("Sessions");
-        sessions.MapPost("", LoginAsync).AllowAnonymous()
-            .WithName("Login").WithSummary("Exchange a login and password for a short-lived access token.");
-        sessions.MapPost("/device", DeviceTokenAsync).RequireAuthorization(Policies.Account)
-            .WithName("CreateDeviceSession").WithSummary("Exchange an account token for a token bound to one of its devices.");
+        var reset = app.MapGroup(Routes.PasswordReset).WithTags("Accounts").AllowAnonymous().RequireRateLimiting(RateLimits.PasswordReset);
+        reset.MapPost("", RequestResetAsync).WithName("RequestPasswordReset")
+            .WithSummary("Emails a reset link when the login exists (the answer is the same either way).");
+        reset.MapPost("/complete", CompleteResetAsync).WithName("CompletePasswordReset")
+            .WithSummary("Sets a new password with the emailed token and ends every session; the second factor stays.");
+        app.MapSessionEndpoints();
+        app.MapSecondFactorEndpoints();
+        app.MapPasskeyEndpoints();
         return app;
     }
 
-    private static async Task<Results<Created<AccountCreated>, ProblemHttpResult>> CreateAsync(
-        CreateAccountRequest request, HttpContext context, AccountService service, CancellationToken cancellationToken) =>
-        await service.CreateAsync(request, Caller.From(context.User).AccountId, cancellationToken) switch
-        {
-            AccountService.CreateOutcome.Created created =>
-                TypedResults.Created($"{Routes.Accounts}/{created.AccountId}", new AccountCreated(created.AccountId)),
-            AccountService.CreateOutcome.Invalid invalid => Problems.Invalid(invalid.Detail),
-            _ => Problems.Http(ErrorCodes.Conflict, StatusCodes.Status409Conflict, "This login is taken."),
-        };
+    private static async Task<Results<Ok<AccountInfo>, ProblemHttpResult>> MeAsync(HttpContext context, AccountService service, CancellationToken cancellationToken) =>
+        await service.DescribeAsync(Caller.From(context.User), cancellationToken) is { } info ? TypedResults.Ok(info) : Problems.NotFound("The account");
 
-    private static Ok<AccountInfo> Me(HttpContext context)
+    private static async Task<Accepted> RequestResetAsync(PasswordResetRequest request, PasswordResetService service, CancellationToken cancellationToken)
     {
-        var caller = Caller.From(context.User);
-        return TypedResults.Ok(new AccountInfo(caller.AccountId, caller.Role));
+        await service.RequestAsync(request, cancellationToken);
+        return TypedResults.Accepted((string?)null);
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(
-        LoginRequest request, AccountService service, CancellationToken cancellationToken) =>
-        await service.LoginAsync(request, cancellationToken) is { } token
-            ? TypedResults.Ok(token)
-            : Problems.Http(ErrorCodes.InvalidCredentials, StatusCodes.Status401Unauthorized, "The login or the password is wrong.");
-
-    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> DeviceTokenAsync(
-        DeviceSessionRequest request, HttpContext context, AccountService service, CancellationToken cancellationToken)
-    {
-        var (token, error) = await service.IssueDeviceTokenAsync(Caller.From(context.User), request.DeviceId, cancellationToken);
-        return token is not null ? TypedResults.Ok(token)
-            : error == ErrorCodes.DeviceRevoked ? Problems.Forbidden(ErrorCodes.DeviceRevoked, "This device was revoked.")
-            : Problems.NotFound("The device");
-    }
+    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteResetAsync(
+        CompletePasswordResetRequest request, PasswordResetService service, CancellationToken cancellationToken) =>
+        await service.CompleteAsync(request, cancellationToken) is { } problem
+            ? Problems.Http(problem.Code, problem.Code == ErrorCodes.InvalidRequest ? StatusCodes.Status400BadRequest : StatusCodes.Status403Forbidden, problem.Detail)
+            : TypedResults.NoContent();
 }

@@ -1,85 +1,77 @@
 using Messaging.Contracts;
 using Messaging.Server.Features.Audit;
-using Messaging.Server.Features.Devices;
+using Messaging.Server.Features.Practices;
 
 namespace Messaging.Server.Features.Accounts;
 
+/// <summary>
+/// Creates accounts (through an accepted invitation, or the operator bootstrap command) and answers "who am I". The
+/// login is kept only as a blind index; the profile (name, email, phone) only sealed.
+/// </summary>
 internal sealed class AccountService(
     IAccountStore accounts,
-    IDeviceStore devices,
+    IPracticeStore practices,
     PasswordHasher passwords,
+    PasswordPolicy passwordPolicy,
     LoginIndex loginIndex,
-    TokenIssuer tokens,
+    EmailIndex emailIndex,
+    PersonalDataProtector personalData,
     AuditTrail audit,
     TimeProvider time)
 {
     public abstract record CreateOutcome
     {
-        public sealed record Created(Guid AccountId) : CreateOutcome;
+        public sealed record Created(Account Account) : CreateOutcome;
 
         public sealed record Invalid(string Detail) : CreateOutcome;
 
-        public sealed record LoginTaken : CreateOutcome;
+        /// <summary>The login, or the email address, belongs to another account already.</summary>
+        public sealed record Taken : CreateOutcome;
     }
 
-    public async Task<CreateOutcome> CreateAsync(CreateAccountRequest request, Guid? createdBy, CancellationToken cancellationToken)
+    /// <summary>The problem with a login and password for a new account, or null when both are acceptable.</summary>
+    public string? Check(string? login, string? password) =>
+        LoginIndex.Validate(login) ?? passwordPolicy.Check(password, login);
+
+    public async Task<CreateOutcome> CreateAsync(
+        string kind, string login, string password, PersonalProfile? profile, string language, Consent? consent, Guid? createdBy, CancellationToken cancellationToken)
     {
-        var problem = LoginIndex.Validate(request.Login)
-            ?? PasswordHasher.Validate(request.Password)
-            ?? (Roles.IsKnown(request.Role ?? "") ? null : "The role must be one of: admin, member.");
-        if (problem is not null)
+        if (Check(login, password) is { } problem)
         {
             return new CreateOutcome.Invalid(problem);
         }
 
-        var account = new Account(
-            Guid.NewGuid(),
-            loginIndex.Compute(request.Login),
-            await passwords.HashAsync(request.Password, cancellationToken),
-            request.Role!,
-            time.GetUtcNow());
+        if (profile?.Email is { } email && EmailIndex.Validate(email) is { } emailProblem)
+        {
+            return new CreateOutcome.Invalid(emailProblem);
+        }
+
+        var id = Guid.NewGuid();
+        var account = new Account(id, loginIndex.Compute(login), await passwords.HashAsync(password, cancellationToken), kind, time.GetUtcNow())
+        {
+            EmailIndex = profile?.Email is { } address ? emailIndex.Compute(address) : null,
+            Profile = profile is null ? null : personalData.Protect(profile, id),
+            Language = language == "en" ? "en" : "fr",
+            Consent = consent,
+        };
         if (!await accounts.TryCreateAsync(account, cancellationToken))
         {
-            return new CreateOutcome.LoginTaken();
+            return new CreateOutcome.Taken();
         }
 
-        await audit.SucceededAsync("account.create", createdBy, null, account.Id.ToString(), cancellationToken);
-        return new CreateOutcome.Created(account.Id);
+        await audit.SucceededAsync("account.create", createdBy ?? account.Id, null, account.Id.ToString(), cancellationToken);
+        return new CreateOutcome.Created(account);
     }
 
-    /// <summary>A token for the account, or null (and an audit record) when the credentials are wrong.</summary>
-    public async Task<TokenResponse?> LoginAsync(LoginRequest request, CancellationToken cancellationToken)
-    {
-        if (LoginIndex.Validate(request.Login) is not null || string.IsNullOrEmpty(request.Password) || request.Password.Length > PasswordHasher.MaximumLength)
-        {
-            return null;
-        }
-
-        var account = await accounts.FindByLoginIndexAsync(loginIndex.Compute(request.Login), cancellationToken);
-        if (!await passwords.VerifyAsync(account?.PasswordHash, request.Password, cancellationToken))
-        {
-            await audit.DeniedAsync("session.login", account?.Id, null, null, ErrorCodes.InvalidCredentials, cancellationToken);
-            return null;
-        }
-
-        await audit.SucceededAsync("session.login", account!.Id, null, null, cancellationToken);
-        return tokens.Issue(account, deviceId: null);
-    }
-
-    /// <summary>A token bound to one of the caller's active devices, or the error code that refuses it.</summary>
-    public async Task<(TokenResponse? Token, string? Error)> IssueDeviceTokenAsync(Caller caller, Guid deviceId, CancellationToken cancellationToken)
+    public async Task<AccountInfo?> DescribeAsync(Caller caller, CancellationToken cancellationToken)
     {
         var account = await accounts.FindAsync(caller.AccountId, cancellationToken);
-        var device = await devices.FindAsync(deviceId, cancellationToken);
-        var error = account is null || device is null || device.AccountId != caller.AccountId ? ErrorCodes.NotFound
-            : !device.IsActive ? ErrorCodes.DeviceRevoked
-            : null;
-        if (error is not null)
+        if (account is null)
         {
-            await audit.DeniedAsync("session.device", caller.AccountId, deviceId, null, error, cancellationToken);
-            return (null, error);
+            return null;
         }
 
-        return (tokens.Issue(account!, deviceId), null);
+        var memberships = await practices.ListForAccountsAsync([account.Id], cancellationToken);
+        return new AccountInfo(account.Id, account.Kind, caller.SecondFactor, [.. memberships.Select(m => new MembershipInfo(m.PracticeId, m.Role))]);
     }
 }

@@ -1,4 +1,5 @@
 using Messaging.Contracts;
+using Messaging.Server.Features.Accounts.Sessions;
 using Messaging.Server.Features.Audit;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
@@ -6,24 +7,30 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Messaging.Server.Features.Accounts;
 
-/// <summary>The named authorization policies. Every endpoint and the hub name one of them.</summary>
+/// <summary>
+/// The named authorization policies. Every endpoint and the hub name one of them; what a practice role may do is
+/// decided after that by <see cref="Practices.AccessRules"/>, in one place.
+/// </summary>
 internal static class Policies
 {
-    /// <summary>Any signed-in account.</summary>
-    public const string Account = "account";
+    /// <summary>Any valid token: enough for one's own account set-up (second factor, consent, sign-out).</summary>
+    public const string SignedIn = "signed-in";
 
-    /// <summary>A token bound to one of the account's devices (required by the hub).</summary>
+    /// <summary>A verified session: staff and operators completed their second factor (see <see cref="Caller.IsVerified"/>).</summary>
+    public const string Verified = "verified";
+
+    /// <summary>A token bound to one of the account's devices (required by the hub and the key directory).</summary>
     public const string Device = "device";
 
-    /// <summary>The admin role.</summary>
-    public const string Admin = "admin";
-
-    /// <summary>Roles that take part in conversations.</summary>
-    public const string Member = "member";
+    /// <summary>The platform operator, verified.</summary>
+    public const string Operator = "operator";
 }
 
 /// <summary>Marks the policies that need a device-bound token, so that a refusal can say so.</summary>
 internal sealed class DeviceRequirement : IAuthorizationRequirement;
+
+/// <summary>Marks the policies that need a verified session, so that a refusal can say a second factor is missing.</summary>
+internal sealed class VerifiedRequirement : IAuthorizationRequirement;
 
 internal static class Authentication
 {
@@ -58,27 +65,54 @@ internal static class Authentication
 
                         return Task.CompletedTask;
                     },
+                    OnTokenValidated = RefuseEndedSessionsAsync,
                 };
             });
 
         services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Account, p => p.RequireAuthenticatedUser().RequireClaim(Caller.SubjectClaim))
-            .AddPolicy(Policies.Device, p => p.RequireAuthenticatedUser().RequireClaim(Caller.DeviceClaim).AddRequirements(new DeviceRequirement()))
-            .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireClaim(Caller.RoleClaim, Roles.Admin))
-            .AddPolicy(Policies.Member, p => p.RequireAuthenticatedUser().RequireClaim(Caller.RoleClaim, Roles.Member));
-        services.AddSingleton<IAuthorizationHandler, DeviceRequirementHandler>();
+            .AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser().RequireClaim(Caller.SubjectClaim).RequireClaim(Caller.RoleClaim))
+            .AddPolicy(Policies.Verified, p => p.RequireAuthenticatedUser().RequireClaim(Caller.SubjectClaim).AddRequirements(new VerifiedRequirement()))
+            .AddPolicy(Policies.Device, p => p.RequireAuthenticatedUser().AddRequirements(new VerifiedRequirement(), new DeviceRequirement()))
+            .AddPolicy(Policies.Operator, p => p.RequireAuthenticatedUser().RequireClaim(Caller.RoleClaim, Roles.Operator).AddRequirements(new VerifiedRequirement()));
+        services.AddSingleton<IAuthorizationHandler, CallerRequirementsHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuditingAuthorizationHandler>();
         return services;
     }
 
-    /// <summary>The device claim is required by the policy itself; this only lets the marker requirement pass.</summary>
-    private sealed class DeviceRequirementHandler : AuthorizationHandler<DeviceRequirement>
+    /// <summary>
+    /// A device-bound token names its session: once the session is ended (sign-out, device revoked, a replayed refresh
+    /// token) the token stops working at once instead of at its expiry.
+    /// </summary>
+    private static async Task RefuseEndedSessionsAsync(TokenValidatedContext context)
     {
-        protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, DeviceRequirement requirement)
+        if (context.Principal is { } principal && Caller.TryFrom(principal) is { SessionId: { } sessionId })
         {
-            if (context.User.HasClaim(c => c.Type == Caller.DeviceClaim))
+            var sessions = context.HttpContext.RequestServices.GetRequiredService<ISessionStore>();
+            if (await sessions.FindAsync(sessionId, context.HttpContext.RequestAborted) is not { IsRevoked: false })
             {
-                context.Succeed(requirement);
+                context.Fail("The session has ended.");
+            }
+        }
+    }
+
+    /// <summary>Checks the marker requirements against the caller read from the token.</summary>
+    private sealed class CallerRequirementsHandler : IAuthorizationHandler
+    {
+        public Task HandleAsync(AuthorizationHandlerContext context)
+        {
+            var caller = Caller.TryFrom(context.User);
+            foreach (var requirement in context.PendingRequirements.ToList())
+            {
+                var met = requirement switch
+                {
+                    DeviceRequirement => caller?.DeviceId is not null,
+                    VerifiedRequirement => caller?.IsVerified == true,
+                    _ => (bool?)null,
+                };
+                if (met == true)
+                {
+                    context.Succeed(requirement);
+                }
             }
 
             return Task.CompletedTask;

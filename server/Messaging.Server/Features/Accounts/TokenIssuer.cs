@@ -20,19 +20,33 @@ internal sealed class TokenIssuer(ServerKeys keys, IOptions<MessagingOptions> op
 
     public SymmetricSecurityKey SigningKey { get; } = new(keys.TokenSigningKey) { KeyId = "v1" };
 
-    public TokenResponse Issue(Account account, Guid? deviceId)
+    /// <summary>
+    /// A token for <paramref name="accountId"/>; bound to a device and its session when <paramref name="deviceId"/>
+    /// is given, and carrying the completed second factor when there is one.
+    /// </summary>
+    public TokenResponse Issue(Guid accountId, string kind, Guid? deviceId = null, string? secondFactor = null, Guid? sessionId = null)
     {
         var now = DateTimeOffset.UtcNow;
         var expires = now + options.Value.Tokens.AccessTokenLifetime;
         var claims = new List<Claim>
         {
-            new(Caller.SubjectClaim, account.Id.ToString()),
-            new(Caller.RoleClaim, account.Role),
+            new(Caller.SubjectClaim, accountId.ToString()),
+            new(Caller.RoleClaim, kind),
             new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")),
         };
         if (deviceId is { } device)
         {
             claims.Add(new Claim(Caller.DeviceClaim, device.ToString()));
+        }
+
+        if (secondFactor is not null)
+        {
+            claims.Add(new Claim(Caller.SecondFactorClaim, secondFactor));
+        }
+
+        if (sessionId is { } session)
+        {
+            claims.Add(new Claim(Caller.SessionClaim, session.ToString()));
         }
 
         var token = handler.CreateToken(new SecurityTokenDescriptor
@@ -45,6 +59,6 @@ internal sealed class TokenIssuer(ServerKeys keys, IOptions<MessagingOptions> op
             Expires = expires.UtcDateTime,
             SigningCredentials = new SigningCredentials(SigningKey, SecurityAlgorithms.HmacSha256),
         });
-        return new TokenResponse(token, expires.ToUnixTimeMilliseconds(), account.Id, deviceId);
+        return new TokenResponse(token, expires.ToUnixTimeMilliseconds(), accountId, deviceId);
     }
 }

@@ -32,12 +32,15 @@ internal sealed class AuditingAuthorizationHandler(AuditTrail audit) : IAuthoriz
             return;
         }
 
-        var reason = policy.Requirements.OfType<DeviceRequirement>().Any() && caller?.DeviceId is null
-            ? ErrorCodes.DeviceRequired
+        var reason = policy.Requirements.OfType<VerifiedRequirement>().Any() && caller is { IsVerified: false } ? ErrorCodes.SecondFactorRequired
+            : policy.Requirements.OfType<DeviceRequirement>().Any() && caller?.DeviceId is null ? ErrorCodes.DeviceRequired
             : ErrorCodes.Forbidden;
         await audit.DeniedAsync("http.request", caller?.AccountId, caller?.DeviceId, target, reason, context.RequestAborted);
-        await Problems.Forbidden(reason, reason == ErrorCodes.DeviceRequired
-            ? "This needs a token bound to a device."
-            : "Your role may not do this.").ExecuteAsync(context);
+        await Problems.Forbidden(reason, reason switch
+        {
+            ErrorCodes.SecondFactorRequired => "Complete your second factor first (or enrol one).",
+            ErrorCodes.DeviceRequired => "This needs a token bound to a device.",
+            _ => "Your role may not do this.",
+        }).ExecuteAsync(context);
     }
 }

@@ -1,3 +1,7 @@
 namespace Messaging.Server.Features.Conversations;
 
-internal sealed record Conversation(Guid Id, Guid CreatedBy, IReadOnlyList<Guid> Members, DateTimeOffset CreatedAt);
+/// <summary>A conversation, opened in one practice (<see cref="PracticeId"/>) whose rules decide who may take part.</summary>
+internal sealed record Conversation(Guid Id, Guid CreatedBy, IReadOnlyList<Guid> Members, DateTimeOffset CreatedAt)
+{
+    public Guid PracticeId { get; init; }
+}

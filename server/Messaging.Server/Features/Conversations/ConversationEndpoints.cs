@@ -13,8 +13,8 @@ internal static class ConversationEndpoints
 
     public static IEndpointRouteBuilder MapConversationEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(Routes.Conversations).WithTags("Conversations").RequireAuthorization(Policies.Member);
-        group.MapPost("", CreateAsync).WithName("CreateConversation").WithSummary("Start a conversation with other member accounts.");
+        var group = app.MapGroup(Routes.Conversations).WithTags("Conversations").RequireAuthorization(Policies.Verified);
+        group.MapPost("", CreateAsync).WithName("CreateConversation").WithSummary("Start a conversation in a practice with people the caller's role there may reach.");
         group.MapGet("", ListAsync).WithName("ListConversations").WithSummary("The conversations the caller is a member of.");
         group.MapGet("/{conversationId:guid}/devices", DevicesAsync).WithName("ListConversationDevices")
             .WithSummary("Every active device of every member: the recipients a message must be encrypted for.");
@@ -28,7 +28,7 @@ internal static class ConversationEndpoints
             ConversationService.CreateOutcome.Created created =>
                 TypedResults.Created($"{Routes.Conversations}/{created.Conversation.Id}", ConversationService.ToInfo(created.Conversation)),
             ConversationService.CreateOutcome.Invalid invalid => Problems.Invalid(invalid.Detail),
-            _ => throw new InvalidOperationException("Unknown outcome."),
+            _ => Problems.Forbidden(ErrorCodes.Forbidden, "Your roles in this practice do not allow a conversation with these people."),
         };
 
     private static async Task<Ok<ConversationInfo[]>> ListAsync(HttpContext context, ConversationService service, CancellationToken cancellationToken) =>

@@ -2,13 +2,14 @@ using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Devices;
+using Messaging.Server.Features.Practices;
 
 namespace Messaging.Server.Features.Conversations;
 
 internal sealed class ConversationService(
     IConversationStore conversations,
-    IAccountStore accounts,
     IDeviceStore devices,
+    PracticeAccess access,
     AuditTrail audit,
     TimeProvider time)
 {
@@ -19,42 +20,67 @@ internal sealed class ConversationService(
         public sealed record Created(Conversation Conversation) : CreateOutcome;
 
         public sealed record Invalid(string Detail) : CreateOutcome;
+
+        public sealed record Refused : CreateOutcome;
     }
 
-    /// <summary>Starts a conversation between the caller and other member accounts (admins take no part).</summary>
+    /// <summary>
+    /// Opens a conversation in a practice between the caller and others the caller's role there may reach
+    /// (<see cref="AccessRules"/>). A refusal does not say which person was out of reach: ids are not probed.
+    /// </summary>
     public async Task<CreateOutcome> CreateAsync(Caller caller, CreateConversationRequest request, CancellationToken cancellationToken)
     {
+        if (!caller.IsStaff)
+        {
+            // Patients only take part in conversations a practice opened with them; operators in none.
+            await audit.DeniedAsync("conversation.create", caller.AccountId, caller.DeviceId, request.PracticeId.ToString(), ErrorCodes.Forbidden, cancellationToken);
+            return new CreateOutcome.Refused();
+        }
+
         var others = (request.MemberAccountIds ?? []).Where(id => id != caller.AccountId).Distinct().ToList();
-        if (others.Count == 0 || others.Count + 1 > MaximumMembers)
+        if (request.PracticeId == Guid.Empty || others.Count == 0 || others.Count + 1 > MaximumMembers)
         {
-            return new CreateOutcome.Invalid($"A conversation has between 2 and {MaximumMembers} members, the caller included.");
+            return new CreateOutcome.Invalid($"A conversation belongs to a practice and has between 2 and {MaximumMembers} members, the caller included.");
         }
 
-        var found = await accounts.FindManyAsync(others, cancellationToken);
-        if (found.Count != others.Count || found.Any(a => a.Role != Roles.Member))
+        if (!await access.MayStartAsync(caller.AccountId, request.PracticeId, others, cancellationToken))
         {
-            // One answer for "no such account" and "not a member account": ids of other accounts are not probed.
-            await audit.DeniedAsync("conversation.create", caller.AccountId, caller.DeviceId, null, ErrorCodes.InvalidRequest, cancellationToken);
-            return new CreateOutcome.Invalid("Every member must be an existing member account.");
+            await audit.DeniedAsync("conversation.create", caller.AccountId, caller.DeviceId, request.PracticeId.ToString(), ErrorCodes.Forbidden, cancellationToken);
+            return new CreateOutcome.Refused();
         }
 
-        var conversation = new Conversation(Guid.NewGuid(), caller.AccountId, [caller.AccountId, .. others], time.GetUtcNow());
+        var conversation = new Conversation(Guid.NewGuid(), caller.AccountId, [caller.AccountId, .. others], time.GetUtcNow())
+        {
+            PracticeId = request.PracticeId,
+        };
         await conversations.CreateAsync(conversation, cancellationToken);
         await audit.SucceededAsync("conversation.create", caller.AccountId, caller.DeviceId, conversation.Id.ToString(), cancellationToken);
         return new CreateOutcome.Created(conversation);
     }
 
-    public Task<IReadOnlyList<Conversation>> ListAsync(Caller caller, CancellationToken cancellationToken) =>
-        conversations.ListForAccountAsync(caller.AccountId, cancellationToken);
+    /// <summary>The conversations the caller is a member of and may use now.</summary>
+    public async Task<IReadOnlyList<Conversation>> ListAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        var usable = new List<Conversation>();
+        foreach (var conversation in await conversations.ListForAccountAsync(caller.AccountId, cancellationToken))
+        {
+            if (await access.MayUseAsync(caller.AccountId, conversation, cancellationToken))
+            {
+                usable.Add(conversation);
+            }
+        }
+
+        return usable;
+    }
 
     /// <summary>
-    /// The conversation if the caller is a member; otherwise null, audited. A non-member learns nothing, not even
-    /// whether the conversation exists.
+    /// The conversation if the caller takes part in it now; otherwise null, audited. An outsider learns nothing, not
+    /// even whether the conversation exists.
     /// </summary>
     public async Task<Conversation?> FindForMemberAsync(Caller caller, Guid conversationId, string action, CancellationToken cancellationToken)
     {
         var conversation = await conversations.FindAsync(conversationId, cancellationToken);
-        if (conversation is null || !conversation.Members.Contains(caller.AccountId))
+        if (conversation is null || !await access.MayUseAsync(caller.AccountId, conversation, cancellationToken))
         {
             await audit.DeniedAsync(action, caller.AccountId, caller.DeviceId, conversationId.ToString(), ErrorCodes.NotAMember, cancellationToken);
             return null;
@@ -63,9 +89,39 @@ internal sealed class ConversationService(
         return conversation;
     }
 
-    /// <summary>Every active device of every member: the devices a message must be encrypted for.</summary>
-    public Task<IReadOnlyList<Device>> ListDevicesAsync(Conversation conversation, CancellationToken cancellationToken) =>
-        devices.ListActiveAsync(conversation.Members, cancellationToken);
+    /// <summary>
+    /// Every active device of every member who takes part now: the devices a message must be encrypted for. A
+    /// patient without consent, or someone removed from the practice, has none here, so nothing is stored for them.
+    /// </summary>
+    public async Task<IReadOnlyList<Device>> ListDevicesAsync(Conversation conversation, CancellationToken cancellationToken)
+    {
+        var participants = await access.ParticipantsAsync(conversation, cancellationToken);
+        return participants.Count == 0 ? [] : await devices.ListActiveAsync([.. participants], cancellationToken);
+    }
 
-    public static ConversationInfo ToInfo(Conversation c) => new(c.Id, c.Members, c.CreatedAt.ToUnixTimeMilliseconds());
+    /// <summary>
+    /// Whether both accounts take part now in a conversation they share: whose prekey bundles a device may fetch. A
+    /// patient without consent, or someone removed from the practice, no longer counts.
+    /// </summary>
+    public async Task<bool> SharesUsableConversationAsync(Guid accountId, Guid otherAccountId, CancellationToken cancellationToken)
+    {
+        if (!await conversations.SharesConversationAsync(accountId, otherAccountId, cancellationToken))
+        {
+            return false;
+        }
+
+        foreach (var conversation in await conversations.ListForAccountAsync(accountId, cancellationToken))
+        {
+            if (conversation.Members.Contains(otherAccountId)
+                && await access.ParticipantsAsync(conversation, cancellationToken) is var participants
+                && participants.Contains(accountId) && participants.Contains(otherAccountId))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static ConversationInfo ToInfo(Conversation c) => new(c.Id, c.PracticeId, c.Members, c.CreatedAt.ToUnixTimeMilliseconds());
 }

@@ -16,6 +16,8 @@ internal sealed partial class DeliveryService(
     IMessageStore messages,
     IDeviceStore devices,
     ConversationService conversations,
+    SendLimiter sendLimiter,
+    Audit.AuditTrail audit,
     IHubContext<MessagingHub> hub,
     IOptions<MessagingOptions> options,
     TimeProvider time,
@@ -30,6 +32,12 @@ internal sealed partial class DeliveryService(
         if (SendValidation.Check(request, Limits) is { } invalid)
         {
             return new SendResult { Error = invalid };
+        }
+
+        if (!sendLimiter.TryAcquire(deviceId))
+        {
+            await audit.DeniedAsync("message.send", caller.AccountId, deviceId, request.ConversationId.ToString(), ErrorCodes.RateLimited, cancellationToken);
+            return new SendResult { Error = Problems.Hub(ErrorCodes.RateLimited, "Too many messages: retry later.") };
         }
 
         if (await devices.FindAsync(deviceId, cancellationToken) is not { IsActive: true })

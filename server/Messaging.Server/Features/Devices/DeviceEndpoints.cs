@@ -16,11 +16,11 @@ internal static class DeviceEndpoints
 
     public static IEndpointRouteBuilder MapDeviceEndpoints(this IEndpointRouteBuilder app)
     {
-        var devices = app.MapGroup(Routes.Devices).WithTags("Devices").RequireAuthorization(Policies.Account);
+        var devices = app.MapGroup(Routes.Devices).WithTags("Devices").RequireAuthorization(Policies.Verified);
         devices.MapPost("", RegisterAsync).WithName("RegisterDevice").WithSummary("Register a device of the signed-in account.");
         devices.MapGet("", ListAsync).WithName("ListDevices").WithSummary("The signed-in account's active devices.");
         devices.MapDelete("/{deviceId:guid}", RevokeAsync).WithName("RevokeDevice")
-            .WithSummary("Revoke a device (its owner, or an admin): it stops receiving and its queue is deleted.");
+            .WithSummary("Revoke a device (its owner, or an admin of a practice its owner belongs to): it stops receiving, its queue and sessions end.");
         return app;
     }
 
@@ -32,7 +32,15 @@ internal static class DeviceEndpoints
             return Problems.Invalid(problem);
         }
 
-        var device = await service.RegisterAsync(Caller.From(context.User), request, cancellationToken);
+        var caller = Caller.From(context.User);
+        if (!DeviceService.MayRegister(caller))
+        {
+            await context.RequestServices.GetRequiredService<Audit.AuditTrail>().DeniedAsync(
+                "device.register", caller.AccountId, null, null, ErrorCodes.NewDeviceCodeRequired, cancellationToken);
+            return Problems.Forbidden(ErrorCodes.NewDeviceCodeRequired, "A new device needs the code sent to your email address.");
+        }
+
+        var device = await service.RegisterAsync(caller, request, cancellationToken);
         return TypedResults.Created(Routes.Device(device.Id), DeviceService.ToInfo(device));
     }
 

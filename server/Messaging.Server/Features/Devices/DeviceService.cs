@@ -1,8 +1,10 @@
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
+using Messaging.Server.Features.Accounts.Sessions;
 using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Keys;
+using Messaging.Server.Features.Practices;
 using DeviceIdentity = Messaging.Protocol.Keys.DeviceIdentity;
 
 namespace Messaging.Server.Features.Devices;
@@ -11,6 +13,8 @@ internal sealed class DeviceService(
     IDeviceStore devices,
     IMessageStore messages,
     IPrekeyStore prekeys,
+    ISessionStore sessions,
+    PracticeAccess access,
     DeviceConnections connections,
     AuditTrail audit,
     TimeProvider time)
@@ -23,6 +27,12 @@ internal sealed class DeviceService(
         request.Identity is { } identity && DeviceIdentity.TryParse(identity, out _)
             ? null
             : $"The device identity must be a {DeviceIdentity.Length}-byte version-{DeviceIdentity.Version} identity whose signature verifies.";
+
+    /// <summary>
+    /// A patient's new device needs the code emailed to them (the session's second factor is then the email code);
+    /// staff sessions are verified by their second factor already.
+    /// </summary>
+    public static bool MayRegister(Caller caller) => !caller.IsPatient || caller.SecondFactor == SecondFactors.EmailCode;
 
     public async Task<Device> RegisterAsync(Caller caller, RegisterDeviceRequest request, CancellationToken cancellationToken)
     {
@@ -37,12 +47,13 @@ internal sealed class DeviceService(
 
     /// <summary>
     /// Revokes a device: it leaves every fan-out (recipient lists only hold active devices), its waiting copies and its
-    /// prekeys are deleted, and its open connections on this node are closed. Owners revoke their own devices; admins any.
+    /// prekeys and its sessions are ended, and its open connections on this node are closed. Owners revoke their own
+    /// devices; a practice's admins revoke those of the practice's people.
     /// </summary>
     public async Task<string?> RevokeAsync(Caller caller, Guid deviceId, CancellationToken cancellationToken)
     {
         var device = await devices.FindAsync(deviceId, cancellationToken);
-        if (device is null || (device.AccountId != caller.AccountId && caller.Role != Roles.Admin))
+        if (device is null || (device.AccountId != caller.AccountId && !await access.MayManageAsync(caller.AccountId, device.AccountId, cancellationToken)))
         {
             await audit.DeniedAsync("device.revoke", caller.AccountId, caller.DeviceId, deviceId.ToString(), ErrorCodes.NotFound, cancellationToken);
             return ErrorCodes.NotFound;
@@ -52,6 +63,7 @@ internal sealed class DeviceService(
         {
             await messages.DeleteQueueAsync(deviceId, cancellationToken);
             await prekeys.DeleteDeviceAsync(deviceId, cancellationToken);
+            await sessions.RevokeForDeviceAsync(deviceId, time.GetUtcNow(), cancellationToken);
             connections.Abort(deviceId);
             await audit.SucceededAsync("device.revoke", caller.AccountId, caller.DeviceId, deviceId.ToString(), cancellationToken);
         }

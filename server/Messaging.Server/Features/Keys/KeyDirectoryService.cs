@@ -16,7 +16,7 @@ namespace Messaging.Server.Features.Keys;
 internal sealed partial class KeyDirectoryService(
     IPrekeyStore prekeys,
     IDeviceStore devices,
-    IConversationStore conversations,
+    ConversationService conversations,
     IHubContext<MessagingHub> hub,
     AuditTrail audit,
     TimeProvider time,
@@ -79,7 +79,7 @@ internal sealed partial class KeyDirectoryService(
             return (null, await DenyAsync(Action, caller, accountId.ToString(), Revoked, cancellationToken));
         }
 
-        if (accountId != caller.AccountId && !await conversations.SharesConversationAsync(caller.AccountId, accountId, cancellationToken))
+        if (accountId != caller.AccountId && !await conversations.SharesUsableConversationAsync(caller.AccountId, accountId, cancellationToken))
         {
             return (null, await DenyAsync(Action, caller, accountId.ToString(), new KeyError(ErrorCodes.NotFound, "The account was not found."), cancellationToken));
         }

@@ -52,8 +52,15 @@ internal sealed class MongoContext : IStoreHealth, IDisposable
 
     public IMongoCollection<AuditEventDocument> AuditEvents { get; }
 
-    /// <summary>Creates the collections' indexes. Idempotent: run at start-up, before the first request.</summary>
-    public Task EnsureIndexesAsync(CancellationToken cancellationToken) => MongoIndexes.EnsureAsync(this, cancellationToken);
+    /// <summary>
+    /// Creates the collections' indexes, then brings stored data up to date (<see cref="MongoMigrations"/>).
+    /// Idempotent: run at start-up, before the first request.
+    /// </summary>
+    public async Task EnsureIndexesAsync(CancellationToken cancellationToken)
+    {
+        await MongoIndexes.EnsureAsync(this, cancellationToken);
+        await MongoMigrations.ApplyAsync(this, cancellationToken);
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> in one multi-document transaction, committed with majority write concern. The

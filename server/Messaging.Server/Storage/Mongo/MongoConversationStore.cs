@@ -17,6 +17,7 @@ internal sealed class MongoConversationStore(MongoContext context) : IConversati
             new ConversationDocument
             {
                 Id = conversation.Id,
+                PracticeId = conversation.PracticeId,
                 CreatedBy = conversation.CreatedBy,
                 Members = [.. conversation.Members],
                 CreatedAt = MongoValues.Ticks(conversation.CreatedAt),
@@ -48,5 +49,5 @@ internal sealed class MongoConversationStore(MongoContext context) : IConversati
             .AnyAsync(cancellationToken);
 
     private static Conversation ToConversation(ConversationDocument d) =>
-        new(d.Id, d.CreatedBy, [.. d.Members], MongoValues.Time(d.CreatedAt));
+        new(d.Id, d.CreatedBy, [.. d.Members], MongoValues.Time(d.CreatedAt)) { PracticeId = d.PracticeId };
 }

@@ -7,13 +7,35 @@ namespace Messaging.Server.Storage.Mongo;
 // Ids are BSON UUIDs (binary subtype 4, GuidRepresentation.Standard), whose byte order sorts like the lower-case
 // text ids in SQLite; times are UTC ticks (Int64), exactly as in SQLite.
 
+/// <summary>
+/// An account. The kind keeps the field's first name, <c>role</c> (its old values are renamed at start-up by
+/// <see cref="MongoMigrations"/>). The email index is absent when there is none, so that its unique index, partial
+/// to documents that have one, lets any number of accounts have none. Failed sign-ins are counted in place.
+/// </summary>
 internal sealed class AccountDocument
 {
+    public const string EmailIndexField = "emailIndex";
+
     [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)] public Guid Id { get; set; }
     [BsonElement("loginIndex")] public byte[] LoginIndex { get; set; } = [];
     [BsonElement("passwordHash")] public string PasswordHash { get; set; } = "";
-    [BsonElement("role")] public string Role { get; set; } = "";
+    [BsonElement("role")] public string Kind { get; set; } = "";
     [BsonElement("createdAt")] public long CreatedAt { get; set; }
+    [BsonElement(EmailIndexField), BsonIgnoreIfNull] public byte[]? EmailIndex { get; set; }
+    [BsonElement("profile"), BsonIgnoreIfNull] public byte[]? Profile { get; set; }
+    [BsonElement("language")] public string Language { get; set; } = "fr";
+    [BsonElement("consent"), BsonIgnoreIfNull] public ConsentDocument? Consent { get; set; }
+    [BsonElement("failedSignIns")] public int FailedSignIns { get; set; }
+    [BsonElement("lockedUntil")] public long? LockedUntil { get; set; }
+    [BsonElement("unseenFailedSignIns")] public int UnseenFailedSignIns { get; set; }
+    [BsonElement("lastFailedSignInAt")] public long? LastFailedSignInAt { get; set; }
+}
+
+internal sealed class ConsentDocument
+{
+    [BsonElement("termsVersion")] public string TermsVersion { get; set; } = "";
+    [BsonElement("givenAt")] public long GivenAt { get; set; }
+    [BsonElement("withdrawnAt")] public long? WithdrawnAt { get; set; }
 }
 
 internal sealed class DeviceDocument
@@ -31,6 +53,10 @@ internal sealed class ConversationDocument
     public const string LastEnqueuedAtField = "lastEnqueuedAt";
 
     [BsonId, BsonGuidRepresentation(GuidRepresentation.Standard)] public Guid Id { get; set; }
+
+    /// <summary>The practice the conversation was opened in; the empty id for conversations older than practices.</summary>
+    [BsonElement("practiceId"), BsonGuidRepresentation(GuidRepresentation.Standard)] public Guid PracticeId { get; set; }
+
     [BsonElement("createdBy"), BsonGuidRepresentation(GuidRepresentation.Standard)] public Guid CreatedBy { get; set; }
 
     /// <summary>Account ids in the order given at creation.</summary>

@@ -14,4 +14,20 @@ internal static class MongoErrors
         MongoCommandException e => e.Code == DuplicateKeyCode,
         _ => false,
     };
+
+    /// <summary>
+    /// Runs an upsert, and once more if it lost a race to insert the same key (servers before 4.2 report that as a
+    /// duplicate-key error instead of retrying it themselves); the second run finds the document and updates it.
+    /// </summary>
+    public static async Task UpsertAsync(Func<Task> upsert)
+    {
+        try
+        {
+            await upsert();
+        }
+        catch (Exception e) when (IsDuplicateKey(e))
+        {
+            await upsert();
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace Messaging.Server.Storage.Mongo;
@@ -15,6 +16,15 @@ internal static class MongoIndexes
         await context.Accounts.Indexes.CreateManyAsync(
         [
             Unique(Builders<AccountDocument>.IndexKeys.Ascending(a => a.LoginIndex), "accounts_by_login_index"),
+            // Partial: only accounts that have an email index are in it, so any number of accounts may have none.
+            new CreateIndexModel<AccountDocument>(
+                Builders<AccountDocument>.IndexKeys.Ascending(a => a.EmailIndex),
+                new CreateIndexOptions<AccountDocument>
+                {
+                    Name = "accounts_by_email_index",
+                    Unique = true,
+                    PartialFilterExpression = Builders<AccountDocument>.Filter.Type(a => a.EmailIndex, BsonType.Binary),
+                }),
         ], cancellationToken);
 
         await context.Devices.Indexes.CreateManyAsync(
@@ -61,6 +71,45 @@ internal static class MongoIndexes
         [
             Unique(prekeys.Ascending(k => k.DeviceId).Ascending(k => k.Kind).Ascending(k => k.KeyId), "one_time_prekeys_by_id"),
             Plain(prekeys.Ascending(k => k.DeviceId).Ascending(k => k.Kind).Ascending(k => k.Batch).Ascending(k => k.Order), "one_time_prekeys_order"),
+        ], cancellationToken);
+
+        await EnsureAccountIndexesAsync(context, cancellationToken);
+    }
+
+    /// <summary>
+    /// Accounts, practices, sessions, second factors. Refresh tokens and passkeys are unique by their <c>_id</c> (the
+    /// token hash, the credential id); <c>refresh_tokens</c> is created here because a rotation's transaction writes it.
+    /// </summary>
+    private static async Task EnsureAccountIndexesAsync(MongoContext context, CancellationToken cancellationToken)
+    {
+        var memberships = Builders<MembershipDocument>.IndexKeys;
+        await context.Memberships().Indexes.CreateManyAsync(
+        [
+            Unique(memberships.Ascending(m => m.PracticeId).Ascending(m => m.AccountId).Ascending(m => m.Role), "memberships_by_role"),
+            Plain(memberships.Ascending(m => m.AccountId), "memberships_by_account"),
+        ], cancellationToken);
+
+        await context.Invitations().Indexes.CreateManyAsync(
+        [
+            Unique(Builders<InvitationDocument>.IndexKeys.Ascending(i => i.TokenHash), "invitations_by_token_hash"),
+        ], cancellationToken);
+
+        var families = Builders<SessionFamilyDocument>.IndexKeys;
+        await context.SessionFamilies().Indexes.CreateManyAsync(
+        [
+            Plain(families.Ascending(f => f.AccountId), "session_families_by_account"),
+            Plain(families.Ascending(f => f.DeviceId), "session_families_by_device"),
+        ], cancellationToken);
+        await context.EnsureCollectionAsync(RefreshTokenDocument.CollectionName, cancellationToken);
+
+        await context.Passkeys().Indexes.CreateManyAsync(
+        [
+            Plain(Builders<PasskeyDocument>.IndexKeys.Ascending(p => p.AccountId), "passkeys_by_account"),
+        ], cancellationToken);
+
+        await context.OneTimeCodes().Indexes.CreateManyAsync(
+        [
+            Unique(Builders<OneTimeCodeDocument>.IndexKeys.Ascending(c => c.AccountId).Ascending(c => c.Purpose), "one_time_codes_by_purpose"),
         ], cancellationToken);
     }
 

@@ -1,9 +1,12 @@
 using Messaging.Server.Features.Accounts;
+using Messaging.Server.Features.Accounts.SecondFactor;
+using Messaging.Server.Features.Accounts.Sessions;
 using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using Messaging.Server.Features.Keys;
+using Messaging.Server.Features.Practices;
 
 namespace Messaging.Server.Storage.Mongo;
 
@@ -31,6 +34,10 @@ internal static class MongoStorage
         services.AddSingleton<IMessageStore, MongoMessageStore>();
         services.AddSingleton<IAuditLog, MongoAuditLog>();
         services.AddSingleton<IPrekeyStore, MongoPrekeyStore>();
+        services.AddSingleton<IPracticeStore, MongoPracticeStore>();
+        services.AddSingleton<IInvitationStore, MongoInvitationStore>();
+        services.AddSingleton<ISessionStore, MongoSessionStore>();
+        services.AddSingleton<ISecondFactorStore, MongoSecondFactorStore>();
         return services;
     }
 }

@@ -8,8 +8,9 @@ internal sealed class SqliteConversationStore(SqliteDatabase database) : IConver
     public Task CreateAsync(Conversation conversation, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            await connection.Command("INSERT INTO conversations (id, created_by, created_at) VALUES ($id, $by, $at);", transaction)
+            await connection.Command("INSERT INTO conversations (id, practice_id, created_by, created_at) VALUES ($id, $practice, $by, $at);", transaction)
                 .With("$id", Id(conversation.Id))
+                .With("$practice", Id(conversation.PracticeId))
                 .With("$by", Id(conversation.CreatedBy))
                 .With("$at", Time(conversation.CreatedAt))
                 .ExecuteNonQueryAsync(CancellationToken.None);
@@ -51,15 +52,15 @@ internal sealed class SqliteConversationStore(SqliteDatabase database) : IConver
         {
             var rows = await connection.Command(
                     $"""
-                     SELECT c.id, c.created_by, c.created_at, m.account_id
+                     SELECT c.id, c.created_by, c.created_at, m.account_id, c.practice_id
                      FROM conversations c JOIN conversation_members m ON m.conversation_id = c.id
                      WHERE {where}
                      ORDER BY c.created_at, c.id, m.position;
                      """)
                 .With("$key", key)
-                .ReadAllAsync(r => (Id: r.GetId(0), By: r.GetId(1), At: r.GetTime(2), Member: r.GetId(3)), cancellationToken);
+                .ReadAllAsync(r => (Id: r.GetId(0), By: r.GetId(1), At: r.GetTime(2), Member: r.GetId(3), Practice: r.GetId(4)), cancellationToken);
             return [.. rows
                 .GroupBy(row => row.Id)
-                .Select(g => new Conversation(g.Key, g.First().By, [.. g.Select(row => row.Member)], g.First().At))];
+                .Select(g => new Conversation(g.Key, g.First().By, [.. g.Select(row => row.Member)], g.First().At) { PracticeId = g.First().Practice })];
         });
 }

@@ -108,14 +108,113 @@ internal static class SqliteSchema
         """
         CREATE INDEX queue_by_conversation_message ON queue(conversation_id, message_id);
         """,
+
+        // 4: account kinds ('admin' -> 'operator', 'member' -> 'staff'; the role column holds the kind), what accounts
+        // gain (email blind index, sealed profile, language, consent, failed sign-ins), practices and memberships,
+        // invitations, session families and their refresh tokens, second factors, and the practice of a conversation.
+        // Only hashes of tokens and codes are stored; the profile and the TOTP secret are sealed by the server.
+        """
+        UPDATE accounts SET role = 'operator' WHERE role = 'admin';
+        UPDATE accounts SET role = 'staff' WHERE role = 'member';
+        ALTER TABLE accounts ADD COLUMN email_index BLOB;
+        ALTER TABLE accounts ADD COLUMN profile BLOB;
+        ALTER TABLE accounts ADD COLUMN language TEXT NOT NULL DEFAULT 'fr';
+        ALTER TABLE accounts ADD COLUMN consent_terms_version TEXT;
+        ALTER TABLE accounts ADD COLUMN consent_given_at INTEGER;
+        ALTER TABLE accounts ADD COLUMN consent_withdrawn_at INTEGER;
+        ALTER TABLE accounts ADD COLUMN failed_sign_ins INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE accounts ADD COLUMN unseen_failed_sign_ins INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE accounts ADD COLUMN last_failed_sign_in_at INTEGER;
+        ALTER TABLE accounts ADD COLUMN locked_until INTEGER;
+        CREATE UNIQUE INDEX accounts_by_email_index ON accounts(email_index) WHERE email_index IS NOT NULL;
+
+        ALTER TABLE conversations ADD COLUMN practice_id TEXT NOT NULL DEFAULT '00000000-0000-0000-0000-000000000000';
+
+        CREATE TABLE practices (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            created_at INTEGER NOT NULL);
+
+        CREATE TABLE memberships (
+            practice_id TEXT NOT NULL,
+            account_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            since INTEGER NOT NULL,
+            PRIMARY KEY (practice_id, account_id, role)) WITHOUT ROWID;
+        CREATE INDEX memberships_by_account ON memberships(account_id);
+
+        CREATE TABLE invitations (
+            id TEXT PRIMARY KEY,
+            token_hash BLOB NOT NULL,
+            practice_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            invited_by TEXT,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            profile BLOB,
+            language TEXT NOT NULL,
+            used_at INTEGER,
+            used_by TEXT);
+        CREATE UNIQUE INDEX invitations_by_token_hash ON invitations(token_hash);
+
+        CREATE TABLE session_families (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_used_at INTEGER NOT NULL,
+            revoked_at INTEGER);
+        CREATE INDEX session_families_by_account ON session_families(account_id);
+        CREATE INDEX session_families_by_device ON session_families(device_id);
+
+        CREATE TABLE refresh_tokens (
+            token_hash BLOB PRIMARY KEY,
+            family_id TEXT NOT NULL,
+            issued_at INTEGER NOT NULL,
+            used_at INTEGER) WITHOUT ROWID;
+
+        CREATE TABLE totp_secrets (
+            account_id TEXT PRIMARY KEY,
+            sealed_secret BLOB NOT NULL,
+            confirmed INTEGER NOT NULL,
+            last_used_step INTEGER NOT NULL,
+            created_at INTEGER NOT NULL) WITHOUT ROWID;
+
+        CREATE TABLE recovery_codes (
+            account_id TEXT NOT NULL,
+            code_hash BLOB NOT NULL,
+            used_at INTEGER,
+            PRIMARY KEY (account_id, code_hash)) WITHOUT ROWID;
+
+        CREATE TABLE passkeys (
+            credential_id BLOB PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            public_key BLOB NOT NULL,
+            sign_count INTEGER NOT NULL,
+            user_handle BLOB NOT NULL,
+            created_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX passkeys_by_account ON passkeys(account_id);
+
+        CREATE TABLE one_time_codes (
+            account_id TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            code_hash BLOB NOT NULL,
+            expires_at INTEGER NOT NULL,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (account_id, purpose)) WITHOUT ROWID;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;
 
-    public static void Apply(SqliteConnection connection)
+    public static void Apply(SqliteConnection connection) => Apply(connection, LatestVersion);
+
+    /// <summary>Applies the migrations up to <paramref name="targetVersion"/> only (tests of a migration start there).</summary>
+    public static void Apply(SqliteConnection connection, int targetVersion)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(targetVersion, LatestVersion);
         Execute(connection, null, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);");
-        for (var version = CurrentVersion(connection) + 1; version <= Migrations.Length; version++)
+        for (var version = CurrentVersion(connection) + 1; version <= targetVersion; version++)
         {
             using var transaction = connection.BeginTransaction(deferred: false);
             Execute(connection, transaction, Migrations[version - 1]);

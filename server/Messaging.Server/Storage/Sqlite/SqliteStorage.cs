@@ -1,9 +1,12 @@
 using Messaging.Server.Features.Accounts;
+using Messaging.Server.Features.Accounts.SecondFactor;
+using Messaging.Server.Features.Accounts.Sessions;
 using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using Messaging.Server.Features.Keys;
+using Messaging.Server.Features.Practices;
 
 namespace Messaging.Server.Storage.Sqlite;
 
@@ -27,6 +30,10 @@ internal static class SqliteStorage
         services.AddSingleton<IMessageStore, SqliteMessageStore>();
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
         services.AddSingleton<IPrekeyStore, SqlitePrekeyStore>();
+        services.AddSingleton<IPracticeStore, SqlitePracticeStore>();
+        services.AddSingleton<IInvitationStore, SqliteInvitationStore>();
+        services.AddSingleton<ISessionStore, SqliteSessionStore>();
+        services.AddSingleton<ISecondFactorStore, SqliteSecondFactorStore>();
         return services;
     }
 }

@@ -114,7 +114,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.RegisterDeviceAsync(bob);
-        var bobToken = await scenario.Api.CreateDeviceSessionAsync(bob.Token, bobDevice.DeviceId);
+        var bobToken = await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
         await using var bobHub = await RawHub.ConnectAsync(server.BaseAddress, bobToken.AccessToken);
         var pushed = new System.Collections.Concurrent.ConcurrentQueue<Contracts.Delivery>();
         bobHub.On<Contracts.Delivery>(HubMethods.Receive, pushed.Enqueue);

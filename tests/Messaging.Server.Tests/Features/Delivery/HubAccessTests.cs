@@ -85,7 +85,7 @@ public sealed class HubAccessTests : IAsyncLifetime
         var devices = await scenario.Api.GetConversationDevicesAsync(alice.Token, conversation);
         Assert.DoesNotContain(devices.Devices, d => d.DeviceId == bobDevice.DeviceId);
         var refused = await Assert.ThrowsAsync<Messaging.Client.MessagingException>(
-            () => scenario.Api.CreateDeviceSessionAsync(bob.Token, bobDevice.DeviceId));
+            () => scenario.DeviceSessionAsync(bob, bobDevice.DeviceId));
         Assert.Equal(ErrorCodes.DeviceRevoked, refused.Code);
     }
 

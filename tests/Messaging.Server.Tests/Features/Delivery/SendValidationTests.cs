@@ -32,7 +32,7 @@ public sealed class SendValidationTests : IAsyncLifetime
         bobDevice = (await scenario.RegisterDeviceAsync(bob)).DeviceId;
         bobSecondDevice = (await scenario.RegisterDeviceAsync(bob)).DeviceId;
         var aliceDevice = await scenario.RegisterDeviceAsync(alice);
-        var token = await scenario.Api.CreateDeviceSessionAsync(alice.Token, aliceDevice.DeviceId);
+        var token = await scenario.DeviceSessionAsync(alice, aliceDevice.DeviceId);
         hub = await RawHub.ConnectAsync(server.BaseAddress, token.AccessToken);
     }
 

@@ -41,7 +41,7 @@ internal sealed class KeyDirectoryHarness : IAsyncDisposable
         person ??= await Scenario.MemberAsync();
         var keys = TestIdentities.NewIdentity();
         var device = await Scenario.RegisterDeviceAsync(person, keys);
-        var token = await Scenario.Api.CreateDeviceSessionAsync(person.Token, device.DeviceId);
+        var token = await Scenario.DeviceSessionAsync(person, device.DeviceId);
         return new KeyDevice(person, keys, device.DeviceId, token.AccessToken);
     }
 

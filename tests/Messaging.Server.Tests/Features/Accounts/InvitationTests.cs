@@ -1,0 +1,248 @@
+using System.Net;
+using System.Text;
+using Messaging.Contracts;
+using Messaging.Server.Features.Audit;
+using Messaging.Testing;
+
+namespace Messaging.Server.Tests.Features.Accounts;
+
+/// <summary>
+/// Invitations: single use, expiring, stored only as a hash; a patient accepts the current terms; the email carries
+/// the link and no name; a signed-in account adds a practice; a staff account cannot become a patient; an email
+/// address holds one account. The server's clock is moved by hand for the expiry.
+/// </summary>
+public sealed class InvitationTests : IAsyncLifetime
+{
+    private readonly ManualTimeProvider clock = new();
+    private TestServer server = null!;
+    private Scenario scenario = null!;
+    private HttpClient http = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        server = await TestServer.StartAsync(time: clock);
+        scenario = await Scenario.StartAsync(server);
+        http = new HttpClient { BaseAddress = server.BaseAddress };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        await scenario.DisposeAsync();
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Accept_SecondTime_IsGoneAndCreatesNoSecondAccount()
+    {
+        var invitation = await InviteStaffAsync();
+        var first = await AcceptAsync(invitation.Token, Scenario.UniqueLogin("first"));
+        var secondLogin = Scenario.UniqueLogin("second");
+
+        var second = await AcceptAsync(invitation.Token, secondLogin);
+
+        Assert.Equal(HttpStatusCode.OK, first.Status);
+        Assert.Equal((HttpStatusCode.Gone, ErrorCodes.InvitationInvalid), (second.Status, second.Code));
+        Assert.Equal(ErrorCodes.InvalidCredentials, (await http.CallAsync(HttpMethod.Post, Routes.Sessions, null, new LoginRequest(secondLogin, Scenario.Password))).Code);
+        await server.AssertAuditedAsync("invitation.accept", AuditOutcomes.Denied, null, ErrorCodes.InvitationInvalid);
+    }
+
+    [Fact]
+    public async Task Accept_AfterSevenDays_IsGoneButWorksJustBefore()
+    {
+        var early = await InviteStaffAsync();
+        var late = await InviteStaffAsync();
+
+        clock.Advance(TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
+        var inTime = await AcceptAsync(early.Token, Scenario.UniqueLogin("intime"));
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var expired = await AcceptAsync(late.Token, Scenario.UniqueLogin("late"));
+
+        Assert.Equal(clock.GetUtcNow().AddSeconds(-1).ToUnixTimeMilliseconds(), late.ExpiresAtUnixMs);
+        Assert.Equal(HttpStatusCode.OK, inTime.Status);
+        Assert.Equal((HttpStatusCode.Gone, ErrorCodes.InvitationInvalid), (expired.Status, expired.Code));
+    }
+
+    [Fact]
+    public async Task Accept_Token_IsStoredOnlyAsItsHash()
+    {
+        var invitation = await InviteStaffAsync();
+        Assert.Equal(HttpStatusCode.OK, (await AcceptAsync(invitation.Token, Scenario.UniqueLogin("hashed"))).Status);
+        var pending = await InviteStaffAsync();
+
+        var files = server.Data.ReadAllFiles().Where(f => !f.File.Contains("mail-pickup", StringComparison.Ordinal)).ToList();
+
+        Assert.Contains(files, f => f.File.EndsWith("messaging.db", StringComparison.Ordinal) || f.File.EndsWith("messaging.db-wal", StringComparison.Ordinal));
+        foreach (var token in new[] { invitation.Token, pending.Token })
+        {
+            var forms = new[] { Encoding.UTF8.GetBytes(token), Encoding.Unicode.GetBytes(token), Base64UrlDecode(token) };
+            foreach (var (file, bytes) in files)
+            {
+                Assert.False(forms.Any(form => bytes.AsSpan().IndexOf(form) >= 0), $"{Path.GetFileName(file)} holds an invitation token");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Accept_PatientWithoutTheCurrentTerms_IsConsentRequiredAndCreatesNothing()
+    {
+        var doctor = await scenario.MemberAsync();
+        var login = Scenario.UniqueLogin("patient");
+        var invitation = await scenario.Api.InviteAsync(
+            await scenario.FreshTokenAsync(doctor, cancellationToken: Ct), scenario.Practice, new CreateInvitationRequest(Roles.Patient, login, "Jeanne Dupont", null, null), Ct);
+
+        var none = await http.CallAsync(HttpMethod.Post, Routes.AcceptInvitation, null, new AcceptInvitationRequest(invitation.Token, login, Scenario.Password, null));
+        var old = await http.CallAsync(HttpMethod.Post, Routes.AcceptInvitation, null, new AcceptInvitationRequest(invitation.Token, login, Scenario.Password, "2001-01"));
+        var signIn = await http.CallAsync(HttpMethod.Post, Routes.Sessions, null, new LoginRequest(login, Scenario.Password));
+        var terms = await scenario.Api.GetTermsAsync(Ct);
+        var accepted = await scenario.Api.AcceptInvitationAsync(new AcceptInvitationRequest(invitation.Token, login, Scenario.Password, terms.Version), cancellationToken: Ct);
+
+        Assert.Equal((HttpStatusCode.BadRequest, ErrorCodes.ConsentRequired), (none.Status, none.Code));
+        Assert.Equal((HttpStatusCode.BadRequest, ErrorCodes.ConsentRequired), (old.Status, old.Code));
+        Assert.Equal(ErrorCodes.InvalidCredentials, signIn.Code);
+        Assert.Equal((scenario.Practice, Roles.Patient), (accepted.PracticeId, accepted.Role));
+        var token = (await scenario.Api.SignInAsync(login, Scenario.Password, Ct)).AccessToken;
+        var consent = await scenario.Api.GetConsentAsync(token, Ct);
+        Assert.Equal(terms.Version, consent.AcceptedTermsVersion);
+        Assert.Null(consent.WithdrawnAtUnixMs);
+        await server.AssertAuditedAsync("consent.give", AuditOutcomes.Success, accepted.AccountId);
+    }
+
+    [Fact]
+    public async Task Invite_WithEmail_SendsTheLinkWithoutPracticeNameInviterOrInviteeName()
+    {
+        var (practice, admin) = await scenario.PracticeAsync("Cabinet Dr Morel");
+        var doctor = await scenario.StaffAsync(Roles.Doctor, practice, admin);
+        var staffEmail = Scenario.UniqueLogin("dr.invited");
+        var patientEmail = Scenario.UniqueLogin("patient.invited");
+
+        var staffInvitation = await scenario.Api.InviteAsync(
+            await scenario.FreshTokenAsync(admin, cancellationToken: Ct), practice, new CreateInvitationRequest(Roles.Doctor, staffEmail, "Paul Invité", null, null), Ct);
+        var patientInvitation = await scenario.Api.InviteAsync(
+            await scenario.FreshTokenAsync(doctor, cancellationToken: Ct), practice, new CreateInvitationRequest(Roles.Patient, patientEmail, "Jeanne Dupont", "+33611111111", null), Ct);
+        var withoutEmail = scenario.Mailbox.To(doctor.Login).Count;
+
+        foreach (var (email, invitation, inviter) in new[] { (staffEmail, staffInvitation, admin), (patientEmail, patientInvitation, doctor) })
+        {
+            await Eventually.WaitAsync(() => scenario.Mailbox.To(email).Count == 1, "the invitation email");
+            Assert.Equal(invitation.Token, scenario.Mailbox.LatestLinkToken(email));
+            var mail = scenario.Mailbox.To(email)[0];
+            var text = string.Join('\n', mail.Headers.Select(h => h.Value)) + $"\n{mail.TextBody}\n{mail.HtmlBody}";
+            foreach (var secret in new[] { "Cabinet Dr Morel", inviter.Login, "Paul Invité", "Jeanne Dupont", "+33611111111" })
+            {
+                Assert.DoesNotContain(secret, text, StringComparison.OrdinalIgnoreCase);
+            }
+        }
+
+        Assert.Equal(0, withoutEmail);
+    }
+
+    [Fact]
+    public async Task Accept_SignedInSecretaryOfAnotherPractice_HoldsBothRolesUntilRemovedFromOne()
+    {
+        var secretary = await scenario.StaffAsync(Roles.Secretary);
+        var doctorA = await scenario.MemberAsync();
+        var (practiceB, adminB) = await scenario.PracticeAsync("Cabinet B");
+        var doctorB = await scenario.StaffAsync(Roles.Doctor, practiceB, adminB);
+        var invitation = await scenario.Api.InviteAsync(
+            await scenario.FreshTokenAsync(adminB, cancellationToken: Ct), practiceB, new CreateInvitationRequest(Roles.Secretary, null, null, null, null), Ct);
+        var token = await scenario.FreshTokenAsync(secretary, cancellationToken: Ct);
+
+        var accepted = await scenario.Api.AcceptInvitationAsync(new AcceptInvitationRequest(invitation.Token, null, null, null), token, Ct);
+
+        Assert.Equal((secretary.AccountId, practiceB, Roles.Secretary), (accepted.AccountId, accepted.PracticeId, accepted.Role));
+        var me = await scenario.Api.GetCurrentAccountAsync(token, Ct);
+        Assert.Equal(
+            new[] { new MembershipInfo(scenario.Practice, Roles.Secretary), new MembershipInfo(practiceB, Roles.Secretary) }.OrderBy(m => m.PracticeId),
+            me.Memberships.OrderBy(m => m.PracticeId));
+        var inA = (await scenario.Api.CreateConversationAsync(token, new CreateConversationRequest(scenario.Practice, [doctorA.AccountId]), Ct)).ConversationId;
+        var inB = (await scenario.Api.CreateConversationAsync(token, new CreateConversationRequest(practiceB, [doctorB.AccountId]), Ct)).ConversationId;
+        Assert.NotNull(await scenario.Api.GetConversationDevicesAsync(token, inA, Ct));
+        Assert.NotNull(await scenario.Api.GetConversationDevicesAsync(token, inB, Ct));
+
+        await scenario.Api.RemovePracticeMemberAsync(await scenario.FreshTokenAsync(scenario.Admin, cancellationToken: Ct), scenario.Practice, secretary.AccountId, Ct);
+
+        await AccountTestKit.RefusedAsync(() => scenario.Api.GetConversationDevicesAsync(token, inA, Ct), ErrorCodes.NotFound, 404);
+        Assert.Equal(inB, (await scenario.Api.GetConversationDevicesAsync(token, inB, Ct)).ConversationId);
+        Assert.Equal([inB], (await scenario.Api.GetConversationsAsync(token, Ct)).Select(c => c.ConversationId));
+        Assert.Equal([new MembershipInfo(practiceB, Roles.Secretary)], (await scenario.Api.GetCurrentAccountAsync(token, Ct)).Memberships);
+        await AccountTestKit.RefusedAsync(
+            () => scenario.Api.CreateConversationAsync(token, new CreateConversationRequest(scenario.Practice, [doctorA.AccountId]), Ct), ErrorCodes.Forbidden, 403);
+    }
+
+    [Fact]
+    public async Task Accept_PatientInvitationWithAStaffAccountsToken_IsForbiddenAndLeavesTheInvitation()
+    {
+        var doctor = await scenario.MemberAsync();
+        var secretary = await scenario.StaffAsync(Roles.Secretary);
+        var email = Scenario.UniqueLogin("patient");
+        var invitation = await scenario.Api.InviteAsync(
+            await scenario.FreshTokenAsync(doctor, cancellationToken: Ct), scenario.Practice, new CreateInvitationRequest(Roles.Patient, email, null, null, null), Ct);
+        var terms = (await scenario.Api.GetTermsAsync(Ct)).Version;
+
+        var refused = await http.CallAsync(
+            HttpMethod.Post, Routes.AcceptInvitation, await scenario.FreshTokenAsync(secretary, cancellationToken: Ct), new AcceptInvitationRequest(invitation.Token, null, null, terms));
+
+        Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.Forbidden), (refused.Status, refused.Code));
+        Assert.Equal([new MembershipInfo(scenario.Practice, Roles.Secretary)], (await scenario.Api.GetCurrentAccountAsync(secretary.Token, Ct)).Memberships);
+        await server.AssertAuditedAsync("invitation.accept", AuditOutcomes.Denied, secretary.AccountId, ErrorCodes.Forbidden);
+        var patient = await scenario.Api.AcceptInvitationAsync(new AcceptInvitationRequest(invitation.Token, email, Scenario.Password, terms), cancellationToken: Ct);
+        Assert.Equal(Roles.Patient, patient.Role);
+    }
+
+    [Fact]
+    public async Task Accept_NewAccountForAnEmailThatHasOne_IsConflict()
+    {
+        var doctor = await scenario.MemberAsync();
+        var patient = await scenario.PatientAsync();
+        var invitation = await scenario.Api.InviteAsync(
+            await scenario.FreshTokenAsync(doctor, cancellationToken: Ct), scenario.Practice, new CreateInvitationRequest(Roles.Patient, patient.Login.ToUpperInvariant(), null, null, null), Ct);
+        var terms = (await scenario.Api.GetTermsAsync(Ct)).Version;
+        var login = Scenario.UniqueLogin("again");
+
+        var refused = await http.CallAsync(HttpMethod.Post, Routes.AcceptInvitation, null, new AcceptInvitationRequest(invitation.Token, login, Scenario.Password, terms));
+
+        Assert.Equal((HttpStatusCode.Conflict, ErrorCodes.Conflict), (refused.Status, refused.Code));
+        Assert.Equal(ErrorCodes.InvalidCredentials, (await http.CallAsync(HttpMethod.Post, Routes.Sessions, null, new LoginRequest(login, Scenario.Password))).Code);
+    }
+
+    [Fact]
+    public async Task Accept_WithAStaffTokenBeforeItsSecondFactor_IsSecondFactorRequiredAndLeavesTheInvitation()
+    {
+        var secretary = await scenario.StaffAsync(Roles.Secretary);
+        var (practiceB, adminB) = await scenario.PracticeAsync("Cabinet B");
+        var invitation = await scenario.Api.InviteAsync(
+            await scenario.FreshTokenAsync(adminB, cancellationToken: Ct), practiceB, new CreateInvitationRequest(Roles.Secretary, null, null, null, null), Ct);
+        var passwordOnly = (await scenario.Api.SignInAsync(secretary.Login, secretary.Password, Ct)).AccessToken;
+
+        var refused = await http.CallAsync(HttpMethod.Post, Routes.AcceptInvitation, passwordOnly, new AcceptInvitationRequest(invitation.Token, null, null, null));
+
+        Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.SecondFactorRequired), (refused.Status, refused.Code));
+        var accepted = await scenario.Api.AcceptInvitationAsync(
+            new AcceptInvitationRequest(invitation.Token, null, null, null), await scenario.FreshTokenAsync(secretary, cancellationToken: Ct), Ct);
+        Assert.Equal(secretary.AccountId, accepted.AccountId);
+    }
+
+    [Fact]
+    public async Task Accept_UnknownToken_IsGone()
+    {
+        var refused = await AcceptAsync("not-an-invitation-token", Scenario.UniqueLogin("nobody"));
+
+        Assert.Equal((HttpStatusCode.Gone, ErrorCodes.InvitationInvalid), (refused.Status, refused.Code));
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static byte[] Base64UrlDecode(string token)
+    {
+        var base64 = token.Replace('-', '+').Replace('_', '/');
+        return Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '='));
+    }
+
+    private async Task<InvitationCreated> InviteStaffAsync() =>
+        await scenario.Api.InviteAsync(
+            await scenario.FreshTokenAsync(scenario.Admin, cancellationToken: Ct), scenario.Practice, new CreateInvitationRequest(Roles.Doctor, null, null, null, null), Ct);
+
+    private Task<HttpAnswer> AcceptAsync(string token, string login) =>
+        http.CallAsync(HttpMethod.Post, Routes.AcceptInvitation, null, new AcceptInvitationRequest(token, login, Scenario.Password, null));
+}

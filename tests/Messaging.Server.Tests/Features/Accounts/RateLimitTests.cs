@@ -1,0 +1,104 @@
+using System.Net;
+using Messaging.Client;
+using Messaging.Contracts;
+using Messaging.Server.Features.Accounts;
+using Messaging.Server.Features.Audit;
+using Messaging.Testing;
+
+namespace Messaging.Server.Tests.Features.Accounts;
+
+/// <summary>
+/// The named rate limits with small budgets: sign-ins per client address, code checks per account, hub sends per
+/// device. A refusal is 429 <c>rate-limited</c> with Retry-After over HTTP, the <c>rate-limited</c> hub error on the
+/// hub, and audited. Each test starts its own server with its own budgets (the buckets refill in real time).
+/// </summary>
+public sealed class RateLimitTests
+{
+    [Fact]
+    public async Task SignIn_FourthWithinAMinuteFromOneAddress_IsRateLimitedWithRetryAfterAndAudited()
+    {
+        await using var server = await TestServer.StartAsync(Limits("SignInsPerMinute", 3));
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var login = Scenario.UniqueLogin("operator");
+        await CreateOperatorAsync(server, login);
+
+        var answers = new List<HttpAnswer>();
+        for (var i = 0; i < 4; i++)
+        {
+            answers.Add(await http.CallAsync(HttpMethod.Post, Routes.Sessions, null, new LoginRequest(login, Scenario.Password)));
+        }
+
+        Assert.All(answers[..3], a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Equal((HttpStatusCode.TooManyRequests, ErrorCodes.RateLimited), (answers[3].Status, answers[3].Code));
+        Assert.NotNull(answers[3].RetryAfter);
+        Assert.InRange(answers[3].RetryAfter!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        var events = await server.AuditAsync();
+        Assert.Contains(events, e => e.Action == "http.request" && e.Outcome == AuditOutcomes.Denied && e.Reason == ErrorCodes.RateLimited
+            && e.Target == $"POST {Routes.Sessions}");
+        var challenge = await http.CallAsync(HttpMethod.Post, Routes.SessionChallenge);
+        Assert.Equal(ErrorCodes.RateLimited, challenge.Code);
+    }
+
+    [Fact]
+    public async Task VerifySecondFactor_ThirdCheckWithinAMinute_IsRateLimitedForThatAccountOnly()
+    {
+        await using var server = await TestServer.StartAsync(Limits("CodeChecksPerMinute", 2));
+        await using var scenario = await Scenario.StartAsync(server);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var (accountId, login) = await scenario.AcceptedStaffAsync();
+        var (_, otherLogin) = await scenario.AcceptedStaffAsync();
+        var token = (await scenario.Api.SignInAsync(login, Scenario.Password)).AccessToken;
+        var otherToken = (await scenario.Api.SignInAsync(otherLogin, Scenario.Password)).AccessToken;
+
+        var answers = new List<HttpAnswer>();
+        for (var i = 0; i < 3; i++)
+        {
+            answers.Add(await http.CallAsync(HttpMethod.Post, Routes.SecondFactor, token, new SecondFactorRequest(SecondFactors.Totp, "123456")));
+        }
+
+        var other = await http.CallAsync(HttpMethod.Post, Routes.SecondFactor, otherToken, new SecondFactorRequest(SecondFactors.Totp, "123456"));
+
+        Assert.All(answers[..2], a => Assert.Equal(ErrorCodes.InvalidCode, a.Code));
+        Assert.Equal((HttpStatusCode.TooManyRequests, ErrorCodes.RateLimited), (answers[2].Status, answers[2].Code));
+        Assert.NotNull(answers[2].RetryAfter);
+        Assert.Equal(ErrorCodes.InvalidCode, other.Code);
+        await server.AssertAuditedAsync("http.request", AuditOutcomes.Denied, accountId, ErrorCodes.RateLimited);
+        var confirm = await http.CallAsync(HttpMethod.Post, Routes.ConfirmTotp, token, new ConfirmTotpRequest("123456", "state"));
+        Assert.Equal(ErrorCodes.RateLimited, confirm.Code);
+    }
+
+    [Fact]
+    public async Task HubSend_ThirdInABurst_IsRateLimitedForThatDeviceOnlyAndAudited()
+    {
+        var cipher = new TestCiphertext();
+        await using var server = await TestServer.StartAsync(Limits("SendsPerMinute", 2));
+        await using var scenario = await Scenario.StartAsync(server);
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+
+        await aliceDevice.SendTextAsync(conversation, cipher, "un");
+        await aliceDevice.SendTextAsync(conversation, cipher, "deux");
+        var third = await Assert.ThrowsAsync<MessagingException>(() => aliceDevice.SendTextAsync(conversation, cipher, "trois"));
+        var fromBob = await bobDevice.SendTextAsync(conversation, cipher, "réponse");
+
+        Assert.Equal(ErrorCodes.RateLimited, third.Code);
+        Assert.Equal(ErrorCodes.RateLimited, third.HubError?.Code);
+        Assert.Equal(3, fromBob.Sequence);
+        await server.AssertAuditedAsync("message.send", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.RateLimited);
+        var received = await bobDevice.ReceiveAsync(2);
+        Assert.Equal(["un", "deux"], received.Select(d => cipher.Open(d.Ciphertext)));
+    }
+
+    /// <summary>Scenario's generous limits (set by TestServer for every test), with one of them made small.</summary>
+    private static Dictionary<string, string?> Limits(string name, int perMinute) =>
+        new(Scenario.GenerousLimits) { [$"Messaging:RateLimits:{name}"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    /// <summary>An account made through the server's own account service: no sign-in-type request spent on it.</summary>
+    private static async Task CreateOperatorAsync(TestServer server, string login)
+    {
+        var outcome = await server.Get<AccountService>().CreateAsync(
+            Roles.Operator, login, Scenario.Password, null, "fr", null, null, TestContext.Current.CancellationToken);
+        Assert.IsType<AccountService.CreateOutcome.Created>(outcome);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using Messaging.Contracts;
+using Messaging.Server.Features.Accounts;
+using Messaging.Server.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace Messaging.Server.Tests.Storage;
+
+/// <summary>Migration 4 on a file written by version 3: old account kinds renamed, new columns filled with defaults.</summary>
+public sealed class SqliteSchemaTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2030, 1, 1, 8, 0, 0, TimeSpan.Zero);
+
+    private readonly string directory = Path.Combine(Path.GetTempPath(), "messaging-schema-tests", Guid.NewGuid().ToString("N", CultureInfo.InvariantCulture));
+
+    private string FilePath => Path.Combine(directory, SqliteStorage.FileName);
+
+    [Fact]
+    public async Task Migrate_FromVersion3_RenamesAccountKindsAndKeepsEverythingElse()
+    {
+        var (admin, member, patient, conversation) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        Directory.CreateDirectory(directory);
+        using (var connection = new SqliteConnection($"Data Source={FilePath}"))
+        {
+            connection.Open();
+            SqliteSchema.Apply(connection, 3);
+            Insert(connection, $"INSERT INTO accounts VALUES ('{admin:D}', x'01', 'hash-a', 'admin', {T0.UtcTicks});");
+            Insert(connection, $"INSERT INTO accounts VALUES ('{member:D}', x'02', 'hash-m', 'member', {T0.UtcTicks});");
+            Insert(connection, $"INSERT INTO accounts VALUES ('{patient:D}', x'03', 'hash-p', 'patient', {T0.UtcTicks});");
+            Insert(connection, $"INSERT INTO conversations (id, created_by, created_at) VALUES ('{conversation:D}', '{member:D}', {T0.UtcTicks});");
+            Insert(connection, $"INSERT INTO conversation_members VALUES ('{conversation:D}', '{member:D}', 0);");
+        }
+
+        SqliteConnection.ClearAllPools();
+        using var database = new SqliteDatabase(FilePath);
+        database.Migrate();
+        var accounts = new SqliteAccountStore(database);
+        var ct = TestContext.Current.CancellationToken;
+
+        Assert.Equal(SqliteSchema.LatestVersion, await database.ReadAsync(c => Task.FromResult(SqliteSchema.CurrentVersion(c))));
+        Assert.Equal(Roles.Operator, (await accounts.FindAsync(admin, ct))!.Kind);
+        Assert.Equal(Roles.Staff, (await accounts.FindAsync(member, ct))!.Kind);
+        var migrated = await accounts.FindAsync(patient, ct);
+        Assert.Equal(Roles.Patient, migrated!.Kind);
+        Assert.Equal("hash-p", migrated.PasswordHash);
+        Assert.Equal("fr", migrated.Language);
+        Assert.Null(migrated.EmailIndex);
+        Assert.Null(migrated.Consent);
+        Assert.Equal(SignInState.None, await accounts.GetSignInStateAsync(patient, ct));
+        var found = await new SqliteConversationStore(database).FindAsync(conversation, ct);
+        Assert.Equal(Guid.Empty, found!.PracticeId);
+        Assert.Equal([member], found.Members);
+    }
+
+    [Fact]
+    public void Migrate_Twice_ChangesNothing()
+    {
+        using var database = new SqliteDatabase(FilePath);
+        database.Migrate();
+
+        database.Migrate();
+
+        using var connection = database.Open();
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteSchema.CurrentVersion(connection));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static void Insert(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.Equal(1, command.ExecuteNonQuery());
+    }
+}
