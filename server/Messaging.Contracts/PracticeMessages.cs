@@ -52,3 +52,6 @@ public sealed record SecondFactorEnrolled(IReadOnlyList<string> RecoveryCodes, T
 public sealed record PasswordResetRequest(string Login);
 
 public sealed record CompletePasswordResetRequest(string Token, string NewPassword);
+
+/// <summary>A patient notification given up after its last attempt (no address or content: the patient's id only).</summary>
+public sealed record DeadNotification(Guid NotificationId, Guid PatientAccountId, int Attempts, string? LastError, long? GivenUpAtUnixMs);

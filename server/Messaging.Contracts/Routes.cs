@@ -46,6 +46,8 @@ public static class Routes
     public static string PracticeInvitations(Guid practiceId) => $"{Practices}/{practiceId}/invitations";
     public static string PracticeMembers(Guid practiceId) => $"{Practices}/{practiceId}/members";
     public static string PracticeMember(Guid practiceId, Guid accountId) => $"{Practices}/{practiceId}/members/{accountId}";
+    public static string PracticeDeadNotifications(Guid practiceId) => PracticeDeadNotifications(practiceId.ToString());
+    public static string PracticeDeadNotifications(string practiceId) => $"{Practices}/{practiceId}/notifications/dead";
 }
 
 /// <summary>Names of hub methods, in both directions.</summary>

@@ -17,7 +17,8 @@ namespace Messaging.Testing;
 /// <summary>
 /// A real SMTP server on a loopback port (the SmtpServer package): plain, STARTTLS or implicit TLS with a self-signed
 /// certificate made at start, optional AUTH. Every message it accepts is parsed with MimeKit and kept. It can be
-/// stopped and started again on the same port, to test a sender's retries.
+/// stopped and started again on the same port, to test a sender's retries, and it can hold senders at RCPT TO
+/// (<see cref="HoldRecipients"/>), to test what happens to a send cut off in the middle of its transaction.
 /// </summary>
 public sealed class SmtpTestServer : IAsyncDisposable
 {
@@ -26,6 +27,9 @@ public sealed class SmtpTestServer : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly List<ReceivedEmail> received = [];
     private TaskCompletionSource changed = NewSignal();
+    private TaskCompletionSource? recipientHold;
+    private int heldRecipients;
+    private readonly HashSet<ISessionContext> openSessions = [];
     private CancellationTokenSource? stopping;
     private Task? running;
     private (bool StartTls, bool ImplicitTls, string? User, string? Password) settings;
@@ -52,6 +56,18 @@ public sealed class SmtpTestServer : IAsyncDisposable
             lock (gate)
             {
                 return [.. received];
+            }
+        }
+    }
+
+    /// <summary>How many RCPT TO commands have reached a hold (<see cref="HoldRecipients"/>) so far, released or not.</summary>
+    public int HeldRecipients
+    {
+        get
+        {
+            lock (gate)
+            {
+                return heldRecipients;
             }
         }
     }
@@ -97,13 +113,19 @@ public sealed class SmtpTestServer : IAsyncDisposable
         var services = new ServiceProvider();
         services.Add(listeners);
         services.Add(new Store(this));
+        services.Add(new RecipientHold(this));
         if (requireUser is not null)
         {
             services.Add(new DelegatingUserAuthenticator((user, password) => user == requireUser && password == requirePassword));
         }
 
         stopping = new CancellationTokenSource();
-        running = new global::SmtpServer.SmtpServer(options, services).StartAsync(stopping.Token);
+        var smtp = new global::SmtpServer.SmtpServer(options, services);
+        smtp.SessionCreated += (_, e) => Track(e.Context, open: true);
+        smtp.SessionCompleted += (_, e) => Track(e.Context, open: false);
+        smtp.SessionFaulted += (_, e) => Track(e.Context, open: false);
+        smtp.SessionCancelled += (_, e) => Track(e.Context, open: false);
+        running = smtp.StartAsync(stopping.Token);
 
         // Either the port is bound, or the server failed (the port was taken): both end the wait.
         var failed = running;
@@ -140,6 +162,47 @@ public sealed class SmtpTestServer : IAsyncDisposable
         (running, stopping) = (null, null);
     }
 
+    /// <summary>
+    /// From now on, every RCPT TO waits, unanswered, until <see cref="ReleaseRecipients"/>: a sender is stuck in the
+    /// middle of its transaction, before DATA, so nothing of the message has been sent yet.
+    /// </summary>
+    public void HoldRecipients()
+    {
+        lock (gate)
+        {
+            recipientHold ??= NewSignal();
+        }
+    }
+
+    /// <summary>Answers the held RCPT TO commands (as accepted) and stops holding new ones.</summary>
+    public void ReleaseRecipients()
+    {
+        TaskCompletionSource? hold;
+        lock (gate)
+        {
+            (hold, recipientHold) = (recipientHold, null);
+        }
+
+        hold?.TrySetResult();
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> RCPT TO commands have reached the hold.</summary>
+    public Task WaitForHeldRecipientsAsync(int count, TimeSpan timeout) =>
+        Eventually.WaitAsync(() => HeldRecipients >= count, $"{count} RCPT TO command(s) held", timeout);
+
+    /// <summary>Waits until no SMTP session is open any more (ended by the client, dropped, or failed).</summary>
+    public Task WaitForNoOpenSessionAsync(TimeSpan timeout) =>
+        Eventually.WaitAsync(
+            () =>
+            {
+                lock (gate)
+                {
+                    return openSessions.Count == 0;
+                }
+            },
+            "every SMTP session to end",
+            timeout);
+
     /// <summary>Waits until at least <paramref name="count"/> messages arrived, then returns all of them.</summary>
     public async Task<IReadOnlyList<ReceivedEmail>> WaitForMessagesAsync(int count, TimeSpan timeout)
     {
@@ -170,6 +233,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        ReleaseRecipients();
         await StopAsync();
         certificate.Dispose();
         folder.Dispose();
@@ -189,6 +253,15 @@ public sealed class SmtpTestServer : IAsyncDisposable
         signal.TrySetResult();
     }
 
+    /// <summary>A set rather than a count: depending on the path, a session may end with more than one event, or without a start.</summary>
+    private void Track(ISessionContext session, bool open)
+    {
+        lock (gate)
+        {
+            _ = open ? openSessions.Add(session) : openSessions.Remove(session);
+        }
+    }
+
     private static X509Certificate2 CreateCertificate()
     {
         using var key = RSA.Create(2048);
@@ -204,6 +277,30 @@ public sealed class SmtpTestServer : IAsyncDisposable
 
         // A PKCS#12 round trip gives a key that SslStream can use on every platform.
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), password: null);
+    }
+
+    /// <summary>Accepts every sender and recipient, making RCPT TO wait while a hold is on.</summary>
+    private sealed class RecipientHold(SmtpTestServer server) : MailboxFilter
+    {
+        public override async Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
+        {
+            Task? hold;
+            lock (server.gate)
+            {
+                hold = server.recipientHold?.Task;
+                if (hold is not null)
+                {
+                    server.heldRecipients++;
+                }
+            }
+
+            if (hold is not null)
+            {
+                await hold.WaitAsync(cancellationToken);
+            }
+
+            return true;
+        }
     }
 
     /// <summary>Parses each accepted message; whether it came over TLS and who authenticated are kept for the tests.</summary>

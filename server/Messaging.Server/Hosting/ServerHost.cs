@@ -5,6 +5,7 @@ using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using Messaging.Server.Features.Keys;
+using Messaging.Server.Features.Notifications;
 using Messaging.Server.Features.Notifications.Email;
 using Messaging.Server.Features.Practices;
 using Messaging.Server.Storage;
@@ -41,6 +42,7 @@ internal static class ServerHost
             .AddEmail(builder.Configuration, dataDirectory)
             .AddAccounts()
             .AddPractices()
+            .AddNotifications()
             .AddDevices()
             .AddConversations()
             .AddDelivery()
@@ -65,6 +67,7 @@ internal static class ServerHost
         app.MapOpenApi().AllowAnonymous();
         app.MapAccountEndpoints();
         app.MapPracticeEndpoints();
+        app.MapNotificationEndpoints();
         app.MapDeviceEndpoints();
         app.MapConversationEndpoints();
         app.MapDeliveryHub();

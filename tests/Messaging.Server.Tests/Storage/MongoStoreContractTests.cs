@@ -39,6 +39,7 @@ public sealed class MongoStoreContractTests : StoreContractTests
             new MongoInvitationStore(context),
             new MongoSessionStore(context),
             new MongoSecondFactorStore(context),
+            new MongoNotificationStore(context),
             context);
     }
 

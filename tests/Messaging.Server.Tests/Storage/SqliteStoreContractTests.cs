@@ -24,6 +24,7 @@ public sealed class SqliteStoreContractTests : StoreContractTests
             new SqliteInvitationStore(database),
             new SqliteSessionStore(database),
             new SqliteSecondFactorStore(database),
+            new SqliteNotificationStore(database),
             database));
     }
 

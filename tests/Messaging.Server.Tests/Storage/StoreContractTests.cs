@@ -7,6 +7,7 @@ using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using Messaging.Server.Features.Keys;
+using Messaging.Server.Features.Notifications;
 using Messaging.Server.Features.Practices;
 using Messaging.Server.Storage;
 
@@ -24,6 +25,7 @@ internal sealed record StoreSet(
     IInvitationStore Invitations,
     ISessionStore Sessions,
     ISecondFactorStore SecondFactors,
+    INotificationStore Notifications,
     IStoreHealth Health);
 
 /// <summary>

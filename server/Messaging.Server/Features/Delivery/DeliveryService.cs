@@ -17,6 +17,7 @@ internal sealed partial class DeliveryService(
     IDeviceStore devices,
     ConversationService conversations,
     SendLimiter sendLimiter,
+    Notifications.NotificationService notifications,
     Audit.AuditTrail audit,
     IHubContext<MessagingHub> hub,
     IOptions<MessagingOptions> options,
@@ -45,8 +46,7 @@ internal sealed partial class DeliveryService(
             return new SendResult { Error = Problems.Hub(ErrorCodes.DeviceRevoked, "This device was revoked.") };
         }
 
-        var conversation = await conversations.FindForMemberAsync(caller, request.ConversationId, "message.send", cancellationToken);
-        if (conversation is null)
+        if (await conversations.FindForSendAsync(caller, request.ConversationId, cancellationToken) is not var (conversation, participants))
         {
             return new SendResult { Error = Problems.Hub(ErrorCodes.NotAMember, "You are not a member of this conversation.") };
         }
@@ -63,8 +63,8 @@ internal sealed partial class DeliveryService(
             return Answer(request, new AppendResult(AppendStatus.Duplicate, earlier), deviceId);
         }
 
-        var recipients = (await conversations.ListDevicesAsync(conversation, cancellationToken))
-            .Where(d => d.Id != deviceId).Select(d => d.Id).ToHashSet();
+        var recipientDevices = (await conversations.DevicesOfAsync(participants, cancellationToken)).Where(d => d.Id != deviceId).ToList();
+        var recipients = recipientDevices.Select(d => d.Id).ToHashSet();
         if (RecipientMismatch(request, recipients) is { } mismatch)
         {
             return new SendResult { Error = mismatch };
@@ -80,6 +80,14 @@ internal sealed partial class DeliveryService(
         {
             LogStored(logger, request.ConversationId, result.Ack!.Sequence, batch.Copies.Count);
             await PushAsync(batch, result.Ack);
+            if (!request.Direct)
+            {
+                // After the commit, before the answer: a patient among the recipients gets an email if the message
+                // still waits when the notification comes due (Features/Notifications).
+                var copiedTo = recipientDevices.Select(d => d.AccountId).ToHashSet();
+                await notifications.ScheduleAsync(
+                    conversation, [.. participants.Patients.Where(p => p.Id != caller.AccountId && copiedTo.Contains(p.Id))], CancellationToken.None);
+            }
         }
 
         return Answer(request, result, deviceId);

@@ -40,19 +40,22 @@ internal sealed class PracticeAccess(IPracticeStore practices, IAccountStore acc
     /// The members of the conversation who take part now: they still hold a taking-part role in its practice, and
     /// patients have active consent. Only their devices receive copies; the others may not use the conversation.
     /// </summary>
-    public async Task<IReadOnlySet<Guid>> ParticipantsAsync(Conversation conversation, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<Guid>> ParticipantsAsync(Conversation conversation, CancellationToken cancellationToken) =>
+        (await ParticipantsOfAsync(conversation, cancellationToken)).AccountIds;
+
+    /// <summary>As <see cref="ParticipantsAsync"/>, with the consenting patients' accounts (the send path notifies them).</summary>
+    public async Task<Participants> ParticipantsOfAsync(Conversation conversation, CancellationToken cancellationToken)
     {
         var roles = (await practices.ListForAccountsAsync(conversation.Members, cancellationToken))
             .Where(m => m.PracticeId == conversation.PracticeId && AccessRules.TakesPart(m.Role))
             .ToLookup(m => m.AccountId, m => m.Role);
-        var staff = conversation.Members.Where(id => roles[id].Any(r => r != Roles.Patient)).ToHashSet();
-        var patients = conversation.Members.Where(id => !staff.Contains(id) && roles[id].Any()).ToList();
-        if (patients.Count > 0)
-        {
-            staff.UnionWith((await accounts.FindManyAsync(patients, cancellationToken)).Where(a => a.HasActiveConsent).Select(a => a.Id));
-        }
-
-        return staff;
+        var everyone = conversation.Members.Where(id => roles[id].Any(r => r != Roles.Patient)).ToHashSet();
+        var patientIds = conversation.Members.Where(id => !everyone.Contains(id) && roles[id].Any()).ToList();
+        IReadOnlyList<Account> patients = patientIds.Count == 0
+            ? []
+            : [.. (await accounts.FindManyAsync(patientIds, cancellationToken)).Where(a => a.HasActiveConsent)];
+        everyone.UnionWith(patients.Select(a => a.Id));
+        return new Participants(everyone, patients);
     }
 
     /// <summary>Whether the caller is a member who takes part now (see <see cref="ParticipantsAsync"/>).</summary>
@@ -80,3 +83,6 @@ internal sealed class PracticeAccess(IPracticeStore practices, IAccountStore acc
         return all.Any(m => m.AccountId == targetAccountId && administered.Contains(m.PracticeId));
     }
 }
+
+/// <summary>Who takes part in a conversation now, and which of them are (consenting) patients.</summary>
+internal sealed record Participants(IReadOnlySet<Guid> AccountIds, IReadOnlyList<Account> Patients);

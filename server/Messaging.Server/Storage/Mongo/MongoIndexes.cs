@@ -74,6 +74,23 @@ internal static class MongoIndexes
         ], cancellationToken);
 
         await EnsureAccountIndexesAsync(context, cancellationToken);
+        await EnsureNotificationIndexesAsync(context, cancellationToken);
+    }
+
+    /// <summary>
+    /// The notification outbox: by patient and creation time (the debounce), by state and due time (the senders' scan).
+    /// Links are found by their <c>_id</c> (the token hash); guards, by theirs (the patient), and written in transactions.
+    /// </summary>
+    private static async Task EnsureNotificationIndexesAsync(MongoContext context, CancellationToken cancellationToken)
+    {
+        var notifications = Builders<NotificationDocument>.IndexKeys;
+        await context.Notifications().Indexes.CreateManyAsync(
+        [
+            Plain(notifications.Ascending(n => n.PatientAccountId).Ascending(n => n.CreatedAt), "notifications_by_patient"),
+            Plain(notifications.Ascending(n => n.State).Ascending(n => n.DueAt), "notifications_due"),
+        ], cancellationToken);
+        await context.EnsureCollectionAsync(NotificationGuardDocument.CollectionName, cancellationToken);
+        await context.EnsureCollectionAsync(NotificationLinkDocument.CollectionName, cancellationToken);
     }
 
     /// <summary>

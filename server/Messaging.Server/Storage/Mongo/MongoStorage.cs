@@ -6,6 +6,7 @@ using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using Messaging.Server.Features.Keys;
+using Messaging.Server.Features.Notifications;
 using Messaging.Server.Features.Practices;
 
 namespace Messaging.Server.Storage.Mongo;
@@ -38,6 +39,7 @@ internal static class MongoStorage
         services.AddSingleton<IInvitationStore, MongoInvitationStore>();
         services.AddSingleton<ISessionStore, MongoSessionStore>();
         services.AddSingleton<ISecondFactorStore, MongoSecondFactorStore>();
+        services.AddSingleton<INotificationStore, MongoNotificationStore>();
         return services;
     }
 }

@@ -203,6 +203,32 @@ internal static class SqliteSchema
             failed_attempts INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (account_id, purpose)) WITHOUT ROWID;
         """,
+
+        // 5: the outbox of patient notifications (found by patient and creation time for the debounce, by state and
+        // due time for the senders' scan) and the links of sent ones, by the hash of their token only.
+        """
+        CREATE TABLE notifications (
+            id TEXT PRIMARY KEY,
+            patient_account_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            due_at INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            lease_until INTEGER,
+            last_error TEXT,
+            closed_at INTEGER);
+        CREATE INDEX notifications_by_patient ON notifications(patient_account_id, created_at);
+        CREATE INDEX notifications_due ON notifications(state, due_at);
+
+        CREATE TABLE notification_links (
+            token_hash BLOB PRIMARY KEY,
+            notification_id TEXT NOT NULL,
+            patient_account_id TEXT NOT NULL,
+            conversation_id TEXT NOT NULL,
+            expires_at INTEGER NOT NULL,
+            used_at INTEGER) WITHOUT ROWID;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

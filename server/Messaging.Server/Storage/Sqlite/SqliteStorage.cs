@@ -6,6 +6,7 @@ using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using Messaging.Server.Features.Keys;
+using Messaging.Server.Features.Notifications;
 using Messaging.Server.Features.Practices;
 
 namespace Messaging.Server.Storage.Sqlite;
@@ -34,6 +35,7 @@ internal static class SqliteStorage
         services.AddSingleton<IInvitationStore, SqliteInvitationStore>();
         services.AddSingleton<ISessionStore, SqliteSessionStore>();
         services.AddSingleton<ISecondFactorStore, SqliteSecondFactorStore>();
+        services.AddSingleton<INotificationStore, SqliteNotificationStore>();
         return services;
     }
 }

@@ -11,79 +11,60 @@ namespace Messaging.Server.Tests.Features.Accounts;
 /// signature; a replayed refresh token ends the whole family and its access tokens at once; sign-out, sign-out
 /// everywhere, revocation and inactivity end sessions. The server's clock is moved by hand (challenges, inactivity).
 /// </summary>
-public sealed class DeviceSessionTests : IAsyncLifetime
+public sealed class DeviceSessionTests() : ServerTest(new Dictionary<string, string?> { ["Messaging:Tokens:SessionInactivityTimeout"] = InactivityTimeout.ToString() })
 {
     private static readonly TimeSpan InactivityTimeout = TimeSpan.FromHours(1);
-    private readonly ManualTimeProvider clock = new();
-    private TestServer server = null!;
-    private Scenario scenario = null!;
-    private HttpClient http = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        server = await TestServer.StartAsync(
-            new Dictionary<string, string?> { ["Messaging:Tokens:SessionInactivityTimeout"] = InactivityTimeout.ToString() }, time: clock);
-        scenario = await Scenario.StartAsync(server);
-        http = new HttpClient { BaseAddress = server.BaseAddress };
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        http.Dispose();
-        await scenario.DisposeAsync();
-        await server.DisposeAsync();
-    }
 
     [Fact]
     public async Task Refresh_CurrentToken_GivesNewAccessAndRefreshTokens()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var opened = await scenario.DeviceSessionAsync(alice, deviceId);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var opened = await Scenario.DeviceSessionAsync(alice, deviceId);
 
-        var refreshed = await scenario.RefreshAsync(deviceId, opened.RefreshToken, identity);
+        var refreshed = await Scenario.RefreshAsync(deviceId, opened.RefreshToken, identity);
 
         Assert.Equal((alice.AccountId, deviceId), (refreshed.AccountId, refreshed.DeviceId));
         Assert.NotEqual(opened.AccessToken, refreshed.AccessToken);
         Assert.NotEqual(opened.RefreshToken, refreshed.RefreshToken);
         Assert.Equal(opened.SessionExpiresAtUnixMs, refreshed.SessionExpiresAtUnixMs);
         Assert.Equal(HttpStatusCode.OK, (await StatusAsync(refreshed.AccessToken, deviceId)).Status);
-        var next = await scenario.RefreshAsync(deviceId, refreshed.RefreshToken, identity);
+        var next = await Scenario.RefreshAsync(deviceId, refreshed.RefreshToken, identity);
         Assert.Equal(HttpStatusCode.OK, (await StatusAsync(next.AccessToken, deviceId)).Status);
     }
 
     [Fact]
     public async Task Refresh_PreviousTokenAgain_EndsTheWholeFamilyAndItsAccessTokensAtOnce()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var (otherDeviceId, _) = await scenario.DeviceWithIdentityAsync(alice);
-        var other = await scenario.DeviceSessionAsync(alice, otherDeviceId);
-        var opened = await scenario.DeviceSessionAsync(alice, deviceId);
-        var refreshed = await scenario.RefreshAsync(deviceId, opened.RefreshToken, identity);
-        await using var hub = await RawHub.ConnectAsync(server.BaseAddress, refreshed.AccessToken);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var (otherDeviceId, _) = await Scenario.DeviceWithIdentityAsync(alice);
+        var other = await Scenario.DeviceSessionAsync(alice, otherDeviceId);
+        var opened = await Scenario.DeviceSessionAsync(alice, deviceId);
+        var refreshed = await Scenario.RefreshAsync(deviceId, opened.RefreshToken, identity);
+        await using var hub = await RawHub.ConnectAsync(Server.BaseAddress, refreshed.AccessToken);
         var closed = ClosedSignal(hub);
 
-        await AccountTestKit.RefusedAsync(() => scenario.RefreshAsync(deviceId, opened.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
+        await AccountTestKit.RefusedAsync(() => Scenario.RefreshAsync(deviceId, opened.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
 
         await closed.WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        await AccountTestKit.RefusedAsync(() => scenario.RefreshAsync(deviceId, refreshed.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
+        await AccountTestKit.RefusedAsync(() => Scenario.RefreshAsync(deviceId, refreshed.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
         Assert.Equal(HttpStatusCode.Unauthorized, (await StatusAsync(refreshed.AccessToken, deviceId)).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await StatusAsync(opened.AccessToken, deviceId)).Status);
         Assert.Equal(HttpStatusCode.OK, (await StatusAsync(other.AccessToken, otherDeviceId)).Status);
-        await server.AssertAuditedAsync("session.refresh-reuse", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.SessionEnded);
-        var reopened = await scenario.DeviceSessionAsync(alice, deviceId);
+        await Server.AssertAuditedAsync("session.refresh-reuse", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.SessionEnded);
+        var reopened = await Scenario.DeviceSessionAsync(alice, deviceId);
         Assert.Equal(HttpStatusCode.OK, (await StatusAsync(reopened.AccessToken, deviceId)).Status);
     }
 
     [Fact]
     public async Task Refresh_WrongSignatureOrAnotherDevicesKey_IsInvalidProofAndSpendsNothing()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var (_, otherIdentity) = await scenario.DeviceWithIdentityAsync(alice);
-        var opened = await scenario.DeviceSessionAsync(alice, deviceId);
-        var challenge = await scenario.Api.CreateChallengeAsync(Ct);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var (_, otherIdentity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var opened = await Scenario.DeviceSessionAsync(alice, deviceId);
+        var challenge = await Scenario.Api.CreateChallengeAsync(Ct);
         var signature = identity.SignSessionChallenge(challenge.Challenge, deviceId);
         signature[10] ^= 0x01;
 
@@ -100,35 +81,35 @@ public sealed class DeviceSessionTests : IAsyncLifetime
             Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidProof), (refused.Status, refused.Code));
         }
 
-        await server.AssertAuditedAsync("session.refresh", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.InvalidProof);
-        var legitimate = await scenario.RefreshAsync(deviceId, opened.RefreshToken, identity);
+        await Server.AssertAuditedAsync("session.refresh", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.InvalidProof);
+        var legitimate = await Scenario.RefreshAsync(deviceId, opened.RefreshToken, identity);
         Assert.Equal(HttpStatusCode.OK, (await StatusAsync(legitimate.AccessToken, deviceId)).Status);
     }
 
     [Fact]
     public async Task Refresh_ForAnotherDeviceOfTheAccount_IsSessionEnded()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, _) = await scenario.DeviceWithIdentityAsync(alice);
-        var (otherDeviceId, otherIdentity) = await scenario.DeviceWithIdentityAsync(alice);
-        var opened = await scenario.DeviceSessionAsync(alice, deviceId);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, _) = await Scenario.DeviceWithIdentityAsync(alice);
+        var (otherDeviceId, otherIdentity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var opened = await Scenario.DeviceSessionAsync(alice, deviceId);
 
-        await AccountTestKit.RefusedAsync(() => scenario.RefreshAsync(otherDeviceId, opened.RefreshToken, otherIdentity), ErrorCodes.SessionEnded, 401);
+        await AccountTestKit.RefusedAsync(() => Scenario.RefreshAsync(otherDeviceId, opened.RefreshToken, otherIdentity), ErrorCodes.SessionEnded, 401);
     }
 
     [Fact]
     public async Task RefreshAndOpen_ExpiredChallenge_IsInvalidProof()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var opened = await scenario.DeviceSessionAsync(alice, deviceId);
-        var challenge = await scenario.Api.CreateChallengeAsync(Ct);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var opened = await Scenario.DeviceSessionAsync(alice, deviceId);
+        var challenge = await Scenario.Api.CreateChallengeAsync(Ct);
         var signature = identity.SignSessionChallenge(challenge.Challenge, deviceId);
 
-        clock.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromMinutes(2) + TimeSpan.FromSeconds(1));
         var refresh = await RefreshAnswerAsync(new RefreshRequest(deviceId, opened.RefreshToken, challenge.Challenge, signature));
-        var open = await http.CallAsync(
-            HttpMethod.Post, Routes.DeviceSessions, await scenario.FreshTokenAsync(alice, cancellationToken: Ct), new DeviceSessionRequest(deviceId, challenge.Challenge, signature));
+        var open = await Http.CallAsync(
+            HttpMethod.Post, Routes.DeviceSessions, await Scenario.FreshTokenAsync(alice, cancellationToken: Ct), new DeviceSessionRequest(deviceId, challenge.Challenge, signature));
 
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidProof), (refresh.Status, refresh.Code));
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidProof), (open.Status, open.Code));
@@ -137,12 +118,12 @@ public sealed class DeviceSessionTests : IAsyncLifetime
     [Fact]
     public async Task Refresh_ChallengeShortlyBeforeItsExpiry_Works()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var opened = await scenario.DeviceSessionAsync(alice, deviceId);
-        var challenge = await scenario.Api.CreateChallengeAsync(Ct);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var opened = await Scenario.DeviceSessionAsync(alice, deviceId);
+        var challenge = await Scenario.Api.CreateChallengeAsync(Ct);
 
-        clock.Advance(TimeSpan.FromMinutes(2) - TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromMinutes(2) - TimeSpan.FromSeconds(1));
         var refresh = await RefreshAnswerAsync(
             new RefreshRequest(deviceId, opened.RefreshToken, challenge.Challenge, identity.SignSessionChallenge(challenge.Challenge, deviceId)));
 
@@ -159,17 +140,17 @@ public sealed class DeviceSessionTests : IAsyncLifetime
     [InlineData(56)]
     public async Task RefreshAndOpen_ChallengeAlteredByOneByte_IsInvalidProof(int index)
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var opened = await scenario.DeviceSessionAsync(alice, deviceId);
-        var challenge = (await scenario.Api.CreateChallengeAsync(Ct)).Challenge;
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var opened = await Scenario.DeviceSessionAsync(alice, deviceId);
+        var challenge = (await Scenario.Api.CreateChallengeAsync(Ct)).Challenge;
         Assert.InRange(index, 0, challenge.Length - 1);
         challenge[index] ^= index is 1 or 8 ? (byte)0x7F : (byte)0x01;
         var signature = identity.SignSessionChallenge(challenge, deviceId);
 
         var refresh = await RefreshAnswerAsync(new RefreshRequest(deviceId, opened.RefreshToken, challenge, signature));
-        var open = await http.CallAsync(
-            HttpMethod.Post, Routes.DeviceSessions, await scenario.FreshTokenAsync(alice, cancellationToken: Ct), new DeviceSessionRequest(deviceId, challenge, signature));
+        var open = await Http.CallAsync(
+            HttpMethod.Post, Routes.DeviceSessions, await Scenario.FreshTokenAsync(alice, cancellationToken: Ct), new DeviceSessionRequest(deviceId, challenge, signature));
 
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidProof), (refresh.Status, refresh.Code));
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidProof), (open.Status, open.Code));
@@ -178,49 +159,49 @@ public sealed class DeviceSessionTests : IAsyncLifetime
     [Fact]
     public async Task Refresh_AfterTheInactivityTimeout_IsSessionEndedButEachRefreshRestartsTheWait()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var opened = await scenario.DeviceSessionAsync(alice, deviceId);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var opened = await Scenario.DeviceSessionAsync(alice, deviceId);
 
-        clock.Advance(InactivityTimeout - TimeSpan.FromMinutes(1));
-        var kept = await scenario.RefreshAsync(deviceId, opened.RefreshToken, identity);
-        clock.Advance(InactivityTimeout - TimeSpan.FromMinutes(1));
-        var keptAgain = await scenario.RefreshAsync(deviceId, kept.RefreshToken, identity);
-        clock.Advance(InactivityTimeout + TimeSpan.FromSeconds(1));
+        Clock.Advance(InactivityTimeout - TimeSpan.FromMinutes(1));
+        var kept = await Scenario.RefreshAsync(deviceId, opened.RefreshToken, identity);
+        Clock.Advance(InactivityTimeout - TimeSpan.FromMinutes(1));
+        var keptAgain = await Scenario.RefreshAsync(deviceId, kept.RefreshToken, identity);
+        Clock.Advance(InactivityTimeout + TimeSpan.FromSeconds(1));
 
-        await AccountTestKit.RefusedAsync(() => scenario.RefreshAsync(deviceId, keptAgain.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
+        await AccountTestKit.RefusedAsync(() => Scenario.RefreshAsync(deviceId, keptAgain.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
         Assert.Equal(HttpStatusCode.Unauthorized, (await StatusAsync(keptAgain.AccessToken, deviceId)).Status);
-        await server.AssertAuditedAsync("session.refresh", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.SessionEnded);
+        await Server.AssertAuditedAsync("session.refresh", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.SessionEnded);
     }
 
     [Fact]
     public async Task SignOut_CurrentSession_EndsThisDeviceOnly()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var (otherDeviceId, otherIdentity) = await scenario.DeviceWithIdentityAsync(alice);
-        var session = await scenario.DeviceSessionAsync(alice, deviceId);
-        var other = await scenario.DeviceSessionAsync(alice, otherDeviceId);
-        await using var hub = await RawHub.ConnectAsync(server.BaseAddress, session.AccessToken);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var (otherDeviceId, otherIdentity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var session = await Scenario.DeviceSessionAsync(alice, deviceId);
+        var other = await Scenario.DeviceSessionAsync(alice, otherDeviceId);
+        await using var hub = await RawHub.ConnectAsync(Server.BaseAddress, session.AccessToken);
         var closed = ClosedSignal(hub);
 
-        await scenario.Api.SignOutAsync(session.AccessToken, Ct);
+        await Scenario.Api.SignOutAsync(session.AccessToken, Ct);
 
         await closed.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, (await StatusAsync(session.AccessToken, deviceId)).Status);
-        await AccountTestKit.RefusedAsync(() => scenario.RefreshAsync(deviceId, session.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
+        await AccountTestKit.RefusedAsync(() => Scenario.RefreshAsync(deviceId, session.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
         Assert.Equal(HttpStatusCode.OK, (await StatusAsync(other.AccessToken, otherDeviceId)).Status);
-        var otherRefreshed = await scenario.RefreshAsync(otherDeviceId, other.RefreshToken, otherIdentity);
+        var otherRefreshed = await Scenario.RefreshAsync(otherDeviceId, other.RefreshToken, otherIdentity);
         Assert.Equal(HttpStatusCode.OK, (await StatusAsync(otherRefreshed.AccessToken, otherDeviceId)).Status);
-        await server.AssertAuditedAsync("session.sign-out", AuditOutcomes.Success, alice.AccountId);
+        await Server.AssertAuditedAsync("session.sign-out", AuditOutcomes.Success, alice.AccountId);
     }
 
     [Fact]
     public async Task SignOut_WithAccountTokenNotBoundToADevice_IsDeviceRequired()
     {
-        var alice = await scenario.MemberAsync();
+        var alice = await Scenario.MemberAsync();
 
-        var refused = await http.CallAsync(HttpMethod.Delete, Routes.CurrentSession, await scenario.FreshTokenAsync(alice, cancellationToken: Ct));
+        var refused = await Http.CallAsync(HttpMethod.Delete, Routes.CurrentSession, await Scenario.FreshTokenAsync(alice, cancellationToken: Ct));
 
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.DeviceRequired), (refused.Status, refused.Code));
     }
@@ -228,63 +209,63 @@ public sealed class DeviceSessionTests : IAsyncLifetime
     [Fact]
     public async Task SignOutEverywhere_EndsEverySessionOfTheAccountAndClosesItsConnections()
     {
-        var alice = await scenario.MemberAsync();
-        var bob = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var session = await scenario.DeviceSessionAsync(alice, deviceId);
-        var connected = await scenario.DeviceAsync(alice);
+        var alice = await Scenario.MemberAsync();
+        var bob = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var session = await Scenario.DeviceSessionAsync(alice, deviceId);
+        var connected = await Scenario.DeviceAsync(alice);
         await connected.WaitForDrainAsync(Scenario.Timeout());
         var drainsBefore = connected.DrainCount;
         var clientToken = await connected.GetAccessTokenAsync(Ct);
-        var bobDevice = await scenario.RegisterDeviceAsync(bob);
-        var bobSession = await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
-        await using var raw = await RawHub.ConnectAsync(server.BaseAddress, session.AccessToken);
+        var bobDevice = await Scenario.RegisterDeviceAsync(bob);
+        var bobSession = await Scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
+        await using var raw = await RawHub.ConnectAsync(Server.BaseAddress, session.AccessToken);
         var closed = ClosedSignal(raw);
 
-        await scenario.Api.SignOutEverywhereAsync(await scenario.FreshTokenAsync(alice, cancellationToken: Ct), Ct);
+        await Scenario.Api.SignOutEverywhereAsync(await Scenario.FreshTokenAsync(alice, cancellationToken: Ct), Ct);
 
         await closed.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(HubConnectionState.Disconnected, raw.State);
         await Eventually.WaitAsync(() => connected.DrainCount > drainsBefore, "the client to see its connection closed and connect again");
         Assert.Equal(HttpStatusCode.Unauthorized, (await StatusAsync(session.AccessToken, deviceId)).Status);
         Assert.Equal(HttpStatusCode.Unauthorized, (await StatusAsync(clientToken, connected.DeviceId)).Status);
-        await AccountTestKit.RefusedAsync(() => scenario.RefreshAsync(deviceId, session.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
+        await AccountTestKit.RefusedAsync(() => Scenario.RefreshAsync(deviceId, session.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
         Assert.NotEqual(clientToken, await connected.GetAccessTokenAsync(Ct));
         Assert.Equal(HttpStatusCode.OK, (await StatusAsync(bobSession.AccessToken, bobDevice.DeviceId)).Status);
-        await server.AssertAuditedAsync("session.sign-out-all", AuditOutcomes.Success, alice.AccountId);
+        await Server.AssertAuditedAsync("session.sign-out-all", AuditOutcomes.Success, alice.AccountId);
     }
 
     [Fact]
     public async Task RevokeDevice_EndsItsSessions()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var (otherDeviceId, _) = await scenario.DeviceWithIdentityAsync(alice);
-        var session = await scenario.DeviceSessionAsync(alice, deviceId);
-        var other = await scenario.DeviceSessionAsync(alice, otherDeviceId);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var (otherDeviceId, _) = await Scenario.DeviceWithIdentityAsync(alice);
+        var session = await Scenario.DeviceSessionAsync(alice, deviceId);
+        var other = await Scenario.DeviceSessionAsync(alice, otherDeviceId);
 
-        await scenario.Api.DeleteDeviceAsync(await scenario.FreshTokenAsync(alice, cancellationToken: Ct), deviceId, Ct);
+        await Scenario.Api.DeleteDeviceAsync(await Scenario.FreshTokenAsync(alice, cancellationToken: Ct), deviceId, Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await StatusAsync(session.AccessToken, deviceId)).Status);
         var refresh = await RefreshAnswerAsync(
-            new RefreshRequest(deviceId, session.RefreshToken, (await scenario.Api.CreateChallengeAsync(Ct)).Challenge, new byte[64]));
+            new RefreshRequest(deviceId, session.RefreshToken, (await Scenario.Api.CreateChallengeAsync(Ct)).Challenge, new byte[64]));
         Assert.Equal(HttpStatusCode.Unauthorized, refresh.Status);
-        await AccountTestKit.RefusedAsync(() => scenario.RefreshAsync(deviceId, session.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
-        await AccountTestKit.RefusedAsync(() => scenario.DeviceSessionAsync(alice, deviceId), ErrorCodes.DeviceRevoked, 403);
+        await AccountTestKit.RefusedAsync(() => Scenario.RefreshAsync(deviceId, session.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
+        await AccountTestKit.RefusedAsync(() => Scenario.DeviceSessionAsync(alice, deviceId), ErrorCodes.DeviceRevoked, 403);
         Assert.Equal(HttpStatusCode.OK, (await StatusAsync(other.AccessToken, otherDeviceId)).Status);
     }
 
     [Fact]
     public async Task RevokeDevice_ByThePracticeAdmin_EndsItsSessions()
     {
-        var alice = await scenario.MemberAsync();
-        var (deviceId, identity) = await scenario.DeviceWithIdentityAsync(alice);
-        var session = await scenario.DeviceSessionAsync(alice, deviceId);
+        var alice = await Scenario.MemberAsync();
+        var (deviceId, identity) = await Scenario.DeviceWithIdentityAsync(alice);
+        var session = await Scenario.DeviceSessionAsync(alice, deviceId);
 
-        await scenario.Api.DeleteDeviceAsync(await scenario.FreshTokenAsync(scenario.Admin, cancellationToken: Ct), deviceId, Ct);
+        await Scenario.Api.DeleteDeviceAsync(await Scenario.FreshTokenAsync(Scenario.Admin, cancellationToken: Ct), deviceId, Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await StatusAsync(session.AccessToken, deviceId)).Status);
-        await AccountTestKit.RefusedAsync(() => scenario.RefreshAsync(deviceId, session.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
+        await AccountTestKit.RefusedAsync(() => Scenario.RefreshAsync(deviceId, session.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -303,8 +284,8 @@ public sealed class DeviceSessionTests : IAsyncLifetime
 
     /// <summary>A device-policy route: it answers only to a live session of that device.</summary>
     private Task<HttpAnswer> StatusAsync(string deviceToken, Guid deviceId) =>
-        http.CallAsync(HttpMethod.Get, Routes.DevicePrekeyStatus(deviceId), deviceToken);
+        Http.CallAsync(HttpMethod.Get, Routes.DevicePrekeyStatus(deviceId), deviceToken);
 
     private Task<HttpAnswer> RefreshAnswerAsync(RefreshRequest request) =>
-        http.CallAsync(HttpMethod.Post, Routes.RefreshSession, null, request);
+        Http.CallAsync(HttpMethod.Post, Routes.RefreshSession, null, request);
 }

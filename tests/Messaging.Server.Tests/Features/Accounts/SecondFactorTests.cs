@@ -10,34 +10,15 @@ namespace Messaging.Server.Tests.Features.Accounts;
 /// recovery codes once each; a password alone never replaces a second factor; a patient's new device needs the code
 /// emailed to them. The server's clock is moved by hand for the TOTP steps.
 /// </summary>
-public sealed class SecondFactorTests : IAsyncLifetime
+// Wrong codes also count towards the lockout (SignInTests); here the codes themselves are under test, so it is far.
+public sealed class SecondFactorTests() : ServerTest(new Dictionary<string, string?> { ["Messaging:Accounts:FailuresBeforeLockout"] = "50" })
 {
-    private readonly ManualTimeProvider clock = new();
-    private TestServer server = null!;
-    private Scenario scenario = null!;
-    private HttpClient http = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        // Wrong codes also count towards the lockout (SignInTests); here the codes themselves are under test.
-        server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Messaging:Accounts:FailuresBeforeLockout"] = "50" }, time: clock);
-        scenario = await Scenario.StartAsync(server);
-        http = new HttpClient { BaseAddress = server.BaseAddress };
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        http.Dispose();
-        await scenario.DisposeAsync();
-        await server.DisposeAsync();
-    }
-
     [Fact]
     public async Task SignIn_FreshlyAcceptedStaff_IsEnrolmentRequired()
     {
-        var (accountId, login) = await scenario.AcceptedStaffAsync();
+        var (accountId, login) = await Scenario.AcceptedStaffAsync();
 
-        var signedIn = await scenario.Api.SignInAsync(login, Scenario.Password, Ct);
+        var signedIn = await Scenario.Api.SignInAsync(login, Scenario.Password, Ct);
 
         Assert.Equal(accountId, signedIn.AccountId);
         Assert.Equal(SignInStates.EnrolmentRequired, signedIn.SecondFactor);
@@ -47,13 +28,13 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task StaffWithoutSecondFactor_ProtectedRoutes_AreSecondFactorRequiredAndAudited()
     {
-        var (accountId, login) = await scenario.AcceptedStaffAsync();
-        var token = (await scenario.Api.SignInAsync(login, Scenario.Password, Ct)).AccessToken;
+        var (accountId, login) = await Scenario.AcceptedStaffAsync();
+        var token = (await Scenario.Api.SignInAsync(login, Scenario.Password, Ct)).AccessToken;
 
-        var conversations = await http.CallAsync(HttpMethod.Get, Routes.Conversations, token);
-        var device = await http.CallAsync(HttpMethod.Post, Routes.Devices, token, new RegisterDeviceRequest(TestIdentities.NewIdentity().Encoded));
-        var session = await http.CallAsync(HttpMethod.Post, Routes.DeviceSessions, token, new DeviceSessionRequest(Guid.NewGuid(), new byte[57], new byte[64]));
-        var me = await scenario.Api.GetCurrentAccountAsync(token, Ct);
+        var conversations = await Http.CallAsync(HttpMethod.Get, Routes.Conversations, token);
+        var device = await Http.CallAsync(HttpMethod.Post, Routes.Devices, token, new RegisterDeviceRequest(TestIdentities.NewIdentity().Encoded));
+        var session = await Http.CallAsync(HttpMethod.Post, Routes.DeviceSessions, token, new DeviceSessionRequest(Guid.NewGuid(), new byte[57], new byte[64]));
+        var me = await Scenario.Api.GetCurrentAccountAsync(token, Ct);
 
         foreach (var refused in new[] { conversations, device, session })
         {
@@ -62,7 +43,7 @@ public sealed class SecondFactorTests : IAsyncLifetime
 
         Assert.Equal(accountId, me.AccountId);
         Assert.Null(me.SecondFactor);
-        var denials = (await server.AuditAsync())
+        var denials = (await Server.AuditAsync())
             .Where(e => e.AccountId == accountId && e.Outcome == AuditOutcomes.Denied && e.Reason == ErrorCodes.SecondFactorRequired)
             .Select(e => e.Target).ToList();
         Assert.Contains($"GET {Routes.Conversations}", denials);
@@ -73,68 +54,68 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task ConfirmTotp_StaffWithoutSecondFactor_GivesATokenThatOpensEverything()
     {
-        var (accountId, login) = await scenario.AcceptedStaffAsync();
-        var passwordOnly = (await scenario.Api.SignInAsync(login, Scenario.Password, Ct)).AccessToken;
+        var (accountId, login) = await Scenario.AcceptedStaffAsync();
+        var passwordOnly = (await Scenario.Api.SignInAsync(login, Scenario.Password, Ct)).AccessToken;
 
-        var (_, enrolled) = await scenario.EnrolTotpAsync(passwordOnly, clock.GetUtcNow());
+        var (_, enrolled) = await Scenario.EnrolTotpAsync(passwordOnly, Clock.GetUtcNow());
 
         var token = enrolled.Token.AccessToken;
         Assert.Equal(10, enrolled.RecoveryCodes.Count);
-        Assert.Equal(SecondFactors.Totp, (await scenario.Api.GetCurrentAccountAsync(token, Ct)).SecondFactor);
-        Assert.Empty(await scenario.Api.GetConversationsAsync(token, Ct));
+        Assert.Equal(SecondFactors.Totp, (await Scenario.Api.GetCurrentAccountAsync(token, Ct)).SecondFactor);
+        Assert.Empty(await Scenario.Api.GetConversationsAsync(token, Ct));
         var identity = TestIdentities.NewIdentity();
-        var device = await scenario.Api.RegisterDeviceAsync(token, new RegisterDeviceRequest(identity.Encoded), Ct);
-        var challenge = await scenario.Api.CreateChallengeAsync(Ct);
-        var session = await scenario.Api.CreateDeviceSessionAsync(
+        var device = await Scenario.Api.RegisterDeviceAsync(token, new RegisterDeviceRequest(identity.Encoded), Ct);
+        var challenge = await Scenario.Api.CreateChallengeAsync(Ct);
+        var session = await Scenario.Api.CreateDeviceSessionAsync(
             token, new DeviceSessionRequest(device.DeviceId, challenge.Challenge, identity.SignSessionChallenge(challenge.Challenge, device.DeviceId)), Ct);
         Assert.Equal((accountId, device.DeviceId), (session.AccountId, session.DeviceId));
-        var stillRefused = await http.CallAsync(HttpMethod.Get, Routes.Conversations, passwordOnly);
+        var stillRefused = await Http.CallAsync(HttpMethod.Get, Routes.Conversations, passwordOnly);
         Assert.Equal(ErrorCodes.SecondFactorRequired, stillRefused.Code);
     }
 
     [Fact]
     public async Task SignIn_StaffWithTotp_IsRequiredWithTotpAndRecovery()
     {
-        var alice = await scenario.MemberAsync();
+        var alice = await Scenario.MemberAsync();
 
-        var signedIn = await scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
+        var signedIn = await Scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
 
         Assert.Equal(SignInStates.Required, signedIn.SecondFactor);
         Assert.Contains(SecondFactors.Totp, signedIn.Methods);
         Assert.Contains(SecondFactors.RecoveryCode, signedIn.Methods);
-        var refused = await http.CallAsync(HttpMethod.Get, Routes.Conversations, signedIn.AccessToken);
+        var refused = await Http.CallAsync(HttpMethod.Get, Routes.Conversations, signedIn.AccessToken);
         Assert.Equal(ErrorCodes.SecondFactorRequired, refused.Code);
     }
 
     [Fact]
     public async Task VerifyTotp_WrongThenRightCode_IsInvalidCodeThenVerified()
     {
-        var alice = await scenario.MemberAsync();
-        clock.Advance(TimeSpan.FromSeconds(30));
-        var token = (await scenario.Api.SignInAsync(alice.Login, alice.Password, Ct)).AccessToken;
+        var alice = await Scenario.MemberAsync();
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var token = (await Scenario.Api.SignInAsync(alice.Login, alice.Password, Ct)).AccessToken;
 
-        var wrong = await VerifyAsync(token, SecondFactors.Totp, AccountTestKit.WrongTotpCode(alice.TotpSecret!, clock.GetUtcNow()));
-        var right = await VerifyAsync(token, SecondFactors.Totp, scenario.TotpCode(alice));
+        var wrong = await VerifyAsync(token, SecondFactors.Totp, AccountTestKit.WrongTotpCode(alice.TotpSecret!, Clock.GetUtcNow()));
+        var right = await VerifyAsync(token, SecondFactors.Totp, Scenario.TotpCode(alice));
 
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidCode), (wrong.Status, wrong.Code));
         Assert.Equal(HttpStatusCode.OK, right.Status);
         var verified = right.Read<TokenResponse>().AccessToken;
-        Assert.Equal(SecondFactors.Totp, (await scenario.Api.GetCurrentAccountAsync(verified, Ct)).SecondFactor);
-        Assert.Empty(await scenario.Api.GetConversationsAsync(verified, Ct));
-        await server.AssertAuditedAsync("session.second-factor", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.InvalidCode);
+        Assert.Equal(SecondFactors.Totp, (await Scenario.Api.GetCurrentAccountAsync(verified, Ct)).SecondFactor);
+        Assert.Empty(await Scenario.Api.GetConversationsAsync(verified, Ct));
+        await Server.AssertAuditedAsync("session.second-factor", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.InvalidCode);
     }
 
     [Fact]
     public async Task VerifyTotp_SameCodeInTheSameStep_IsRefusedAndTheNextStepWorks()
     {
-        var alice = await scenario.MemberAsync();
-        clock.Advance(TimeSpan.FromSeconds(30));
-        var code = scenario.TotpCode(alice);
+        var alice = await Scenario.MemberAsync();
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var code = Scenario.TotpCode(alice);
 
         var first = await VerifyAsync(await PasswordOnlyAsync(alice), SecondFactors.Totp, code);
         var replay = await VerifyAsync(await PasswordOnlyAsync(alice), SecondFactors.Totp, code);
-        clock.Advance(TimeSpan.FromSeconds(30));
-        var next = await VerifyAsync(await PasswordOnlyAsync(alice), SecondFactors.Totp, scenario.TotpCode(alice));
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var next = await VerifyAsync(await PasswordOnlyAsync(alice), SecondFactors.Totp, Scenario.TotpCode(alice));
 
         Assert.Equal(HttpStatusCode.OK, first.Status);
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidCode), (replay.Status, replay.Code));
@@ -144,11 +125,11 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task VerifyTotp_CodeUsedAtEnrolment_IsRefusedInTheSameStep()
     {
-        var (_, login) = await scenario.AcceptedStaffAsync();
-        var passwordOnly = (await scenario.Api.SignInAsync(login, Scenario.Password, Ct)).AccessToken;
-        var (secret, _) = await scenario.EnrolTotpAsync(passwordOnly, clock.GetUtcNow());
+        var (_, login) = await Scenario.AcceptedStaffAsync();
+        var passwordOnly = (await Scenario.Api.SignInAsync(login, Scenario.Password, Ct)).AccessToken;
+        var (secret, _) = await Scenario.EnrolTotpAsync(passwordOnly, Clock.GetUtcNow());
 
-        var replay = await VerifyAsync((await scenario.Api.SignInAsync(login, Scenario.Password, Ct)).AccessToken, SecondFactors.Totp, AccountTestKit.TotpCode(secret, clock.GetUtcNow()));
+        var replay = await VerifyAsync((await Scenario.Api.SignInAsync(login, Scenario.Password, Ct)).AccessToken, SecondFactors.Totp, AccountTestKit.TotpCode(secret, Clock.GetUtcNow()));
 
         Assert.Equal(ErrorCodes.InvalidCode, replay.Code);
     }
@@ -156,7 +137,7 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task VerifyRecoveryCode_EachCode_WorksOnce()
     {
-        var alice = await scenario.MemberAsync();
+        var alice = await Scenario.MemberAsync();
         var first = alice.RecoveryCodes.Dequeue();
         var second = alice.RecoveryCodes.Dequeue();
 
@@ -165,7 +146,7 @@ public sealed class SecondFactorTests : IAsyncLifetime
         var other = await VerifyAsync(await PasswordOnlyAsync(alice), SecondFactors.RecoveryCode, second.ToUpperInvariant());
 
         Assert.Equal(HttpStatusCode.OK, used.Status);
-        Assert.Equal(SecondFactors.RecoveryCode, (await scenario.Api.GetCurrentAccountAsync(used.Read<TokenResponse>().AccessToken, Ct)).SecondFactor);
+        Assert.Equal(SecondFactors.RecoveryCode, (await Scenario.Api.GetCurrentAccountAsync(used.Read<TokenResponse>().AccessToken, Ct)).SecondFactor);
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidCode), (again.Status, again.Code));
         Assert.Equal(HttpStatusCode.OK, other.Status);
     }
@@ -173,17 +154,17 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task BeginTotp_PasswordOnlySessionWhenTotpExists_IsForbiddenAndKeepsTheTotp()
     {
-        var alice = await scenario.MemberAsync();
+        var alice = await Scenario.MemberAsync();
         var passwordOnly = await PasswordOnlyAsync(alice);
 
-        var replace = await http.CallAsync(HttpMethod.Post, Routes.Totp, passwordOnly);
+        var replace = await Http.CallAsync(HttpMethod.Post, Routes.Totp, passwordOnly);
 
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.SecondFactorRequired), (replace.Status, replace.Code));
-        await server.AssertAuditedAsync("mfa.totp.begin", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.SecondFactorRequired);
-        clock.Advance(TimeSpan.FromSeconds(30));
-        Assert.Equal(HttpStatusCode.OK, (await VerifyAsync(passwordOnly, SecondFactors.Totp, scenario.TotpCode(alice))).Status);
-        var verified = await scenario.FreshTokenAsync(alice, cancellationToken: Ct);
-        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Post, Routes.Totp, verified)).Status);
+        await Server.AssertAuditedAsync("mfa.totp.begin", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.SecondFactorRequired);
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, (await VerifyAsync(passwordOnly, SecondFactors.Totp, Scenario.TotpCode(alice))).Status);
+        var verified = await Scenario.FreshTokenAsync(alice, cancellationToken: Ct);
+        Assert.Equal(HttpStatusCode.OK, (await Http.CallAsync(HttpMethod.Post, Routes.Totp, verified)).Status);
     }
 
     /// <summary>
@@ -193,14 +174,14 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task BeginTotp_ReplacementNotConfirmed_KeepsTheCurrentTotpRequired()
     {
-        var alice = await scenario.MemberAsync();
-        var verified = await scenario.FreshTokenAsync(alice, cancellationToken: Ct);
-        Assert.Equal(HttpStatusCode.OK, (await http.CallAsync(HttpMethod.Post, Routes.Totp, verified)).Status);
-        clock.Advance(TimeSpan.FromSeconds(30));
+        var alice = await Scenario.MemberAsync();
+        var verified = await Scenario.FreshTokenAsync(alice, cancellationToken: Ct);
+        Assert.Equal(HttpStatusCode.OK, (await Http.CallAsync(HttpMethod.Post, Routes.Totp, verified)).Status);
+        Clock.Advance(TimeSpan.FromSeconds(30));
 
-        var signedIn = await scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
-        var takeover = await http.CallAsync(HttpMethod.Post, Routes.Totp, signedIn.AccessToken);
-        var current = await VerifyAsync(signedIn.AccessToken, SecondFactors.Totp, scenario.TotpCode(alice));
+        var signedIn = await Scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
+        var takeover = await Http.CallAsync(HttpMethod.Post, Routes.Totp, signedIn.AccessToken);
+        var current = await VerifyAsync(signedIn.AccessToken, SecondFactors.Totp, Scenario.TotpCode(alice));
 
         Assert.Equal(SignInStates.Required, signedIn.SecondFactor);
         Assert.Equal(ErrorCodes.SecondFactorRequired, takeover.Code);
@@ -210,32 +191,32 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task RegisterDevice_PatientPasswordOnlySession_IsNewDeviceCodeRequiredAndAudited()
     {
-        var patient = await scenario.PatientAsync();
-        var signedIn = await scenario.Api.SignInAsync(patient.Login, patient.Password, Ct);
+        var patient = await Scenario.PatientAsync();
+        var signedIn = await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct);
 
-        var refused = await http.CallAsync(HttpMethod.Post, Routes.Devices, signedIn.AccessToken, new RegisterDeviceRequest(TestIdentities.NewIdentity().Encoded));
+        var refused = await Http.CallAsync(HttpMethod.Post, Routes.Devices, signedIn.AccessToken, new RegisterDeviceRequest(TestIdentities.NewIdentity().Encoded));
 
         Assert.Equal(SignInStates.Satisfied, signedIn.SecondFactor);
         Assert.Contains(SecondFactors.EmailCode, signedIn.Methods);
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.NewDeviceCodeRequired), (refused.Status, refused.Code));
-        Assert.Empty(await scenario.Api.ListDevicesAsync(signedIn.AccessToken, Ct));
-        await server.AssertAuditedAsync("device.register", AuditOutcomes.Denied, patient.AccountId, ErrorCodes.NewDeviceCodeRequired);
+        Assert.Empty(await Scenario.Api.ListDevicesAsync(signedIn.AccessToken, Ct));
+        await Server.AssertAuditedAsync("device.register", AuditOutcomes.Denied, patient.AccountId, ErrorCodes.NewDeviceCodeRequired);
     }
 
     [Fact]
     public async Task VerifyEmailCode_MailedCode_LetsThePatientRegisterADevice()
     {
-        var patient = await scenario.PatientAsync();
-        var signedIn = await scenario.Api.SignInAsync(patient.Login, patient.Password, Ct);
-        var before = scenario.Mailbox.To(patient.Login).Count;
+        var patient = await Scenario.PatientAsync();
+        var signedIn = await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct);
+        var before = Scenario.Mailbox.To(patient.Login).Count;
 
-        await scenario.Api.SendEmailCodeAsync(signedIn.AccessToken, Ct);
-        var code = await scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
-        var verified = await scenario.Api.VerifySecondFactorAsync(signedIn.AccessToken, SecondFactors.EmailCode, code, Ct);
-        var device = await scenario.Api.RegisterDeviceAsync(verified.AccessToken, new RegisterDeviceRequest(TestIdentities.NewIdentity().Encoded), Ct);
+        await Scenario.Api.SendEmailCodeAsync(signedIn.AccessToken, Ct);
+        var code = await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
+        var verified = await Scenario.Api.VerifySecondFactorAsync(signedIn.AccessToken, SecondFactors.EmailCode, code, Ct);
+        var device = await Scenario.Api.RegisterDeviceAsync(verified.AccessToken, new RegisterDeviceRequest(TestIdentities.NewIdentity().Encoded), Ct);
 
         Assert.Equal(patient.AccountId, device.AccountId);
-        Assert.Equal(SecondFactors.EmailCode, (await scenario.Api.GetCurrentAccountAsync(verified.AccessToken, Ct)).SecondFactor);
+        Assert.Equal(SecondFactors.EmailCode, (await Scenario.Api.GetCurrentAccountAsync(verified.AccessToken, Ct)).SecondFactor);
         var reused = await VerifyAsync(signedIn.AccessToken, SecondFactors.EmailCode, code);
         Assert.Equal(ErrorCodes.InvalidCode, reused.Code);
     }
@@ -243,11 +224,11 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task VerifyEmailCode_FiveWrongCodes_DestroyTheCode()
     {
-        var patient = await scenario.PatientAsync();
-        var token = (await scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
-        var before = scenario.Mailbox.To(patient.Login).Count;
-        await scenario.Api.SendEmailCodeAsync(token, Ct);
-        var code = await scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
+        var patient = await Scenario.PatientAsync();
+        var token = (await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
+        var before = Scenario.Mailbox.To(patient.Login).Count;
+        await Scenario.Api.SendEmailCodeAsync(token, Ct);
+        var code = await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
         var wrong = code == "000000" ? "111111" : "000000";
 
         var guesses = new List<HttpAnswer>();
@@ -260,19 +241,19 @@ public sealed class SecondFactorTests : IAsyncLifetime
 
         Assert.All(guesses, g => Assert.Equal(ErrorCodes.InvalidCode, g.Code));
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidCode), (right.Status, right.Code));
-        await scenario.Api.SendEmailCodeAsync(token, Ct);
-        var fresh = await scenario.Mailbox.LatestCodeAsync(patient.Login, before + 2);
+        await Scenario.Api.SendEmailCodeAsync(token, Ct);
+        var fresh = await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 2);
         Assert.Equal(HttpStatusCode.OK, (await VerifyAsync(token, SecondFactors.EmailCode, fresh)).Status);
     }
 
     [Fact]
     public async Task VerifyEmailCode_FourWrongCodes_LeaveTheCodeUsable()
     {
-        var patient = await scenario.PatientAsync();
-        var token = (await scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
-        var before = scenario.Mailbox.To(patient.Login).Count;
-        await scenario.Api.SendEmailCodeAsync(token, Ct);
-        var code = await scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
+        var patient = await Scenario.PatientAsync();
+        var token = (await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
+        var before = Scenario.Mailbox.To(patient.Login).Count;
+        await Scenario.Api.SendEmailCodeAsync(token, Ct);
+        var code = await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
         var wrong = code == "000000" ? "111111" : "000000";
 
         for (var i = 0; i < 4; i++)
@@ -286,13 +267,13 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task VerifyEmailCode_Expired_IsRefused()
     {
-        var patient = await scenario.PatientAsync();
-        var token = (await scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
-        var before = scenario.Mailbox.To(patient.Login).Count;
-        await scenario.Api.SendEmailCodeAsync(token, Ct);
-        var code = await scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
+        var patient = await Scenario.PatientAsync();
+        var token = (await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
+        var before = Scenario.Mailbox.To(patient.Login).Count;
+        await Scenario.Api.SendEmailCodeAsync(token, Ct);
+        var code = await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
 
-        clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
 
         Assert.Equal(ErrorCodes.InvalidCode, (await VerifyAsync(token, SecondFactors.EmailCode, code)).Code);
     }
@@ -300,16 +281,16 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task SendEmailCode_Email_HoldsTheCodeAndNoNameOrLogin()
     {
-        var (practice, admin) = await scenario.PracticeAsync("Cabinet Dr Morel");
-        var doctor = await scenario.StaffAsync(Roles.Doctor, practice, admin);
-        var patient = await scenario.PatientAsync(practice, doctor);
-        var token = (await scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
-        var before = scenario.Mailbox.To(patient.Login).Count;
+        var (practice, admin) = await Scenario.PracticeAsync("Cabinet Dr Morel");
+        var doctor = await Scenario.StaffAsync(Roles.Doctor, practice, admin);
+        var patient = await Scenario.PatientAsync(practice, doctor);
+        var token = (await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
+        var before = Scenario.Mailbox.To(patient.Login).Count;
 
-        await scenario.Api.SendEmailCodeAsync(token, Ct);
-        var code = await scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
+        await Scenario.Api.SendEmailCodeAsync(token, Ct);
+        var code = await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
 
-        var mail = scenario.Mailbox.To(patient.Login)[^1];
+        var mail = Scenario.Mailbox.To(patient.Login)[^1];
         var text = string.Join('\n', mail.Headers.Select(h => h.Value)) + $"\n{mail.TextBody}\n{mail.HtmlBody}";
         Assert.Matches(@"^\d{6}$", code);
         Assert.Contains(code, mail.TextBody, StringComparison.Ordinal);
@@ -323,10 +304,10 @@ public sealed class SecondFactorTests : IAsyncLifetime
     [Fact]
     public async Task VerifyEmailCode_ByStaff_IsInvalidCode()
     {
-        var alice = await scenario.MemberAsync();
+        var alice = await Scenario.MemberAsync();
 
         var refused = await VerifyAsync(await PasswordOnlyAsync(alice), SecondFactors.EmailCode, "123456");
-        var send = await http.CallAsync(HttpMethod.Post, Routes.EmailCode, await PasswordOnlyAsync(alice));
+        var send = await Http.CallAsync(HttpMethod.Post, Routes.EmailCode, await PasswordOnlyAsync(alice));
 
         Assert.Equal(ErrorCodes.InvalidCode, refused.Code);
         Assert.Equal(HttpStatusCode.BadRequest, send.Status);
@@ -334,8 +315,8 @@ public sealed class SecondFactorTests : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<string> PasswordOnlyAsync(TestPerson person) => (await scenario.Api.SignInAsync(person.Login, person.Password, Ct)).AccessToken;
+    private async Task<string> PasswordOnlyAsync(TestPerson person) => (await Scenario.Api.SignInAsync(person.Login, person.Password, Ct)).AccessToken;
 
     private Task<HttpAnswer> VerifyAsync(string token, string method, string code) =>
-        http.CallAsync(HttpMethod.Post, Routes.SecondFactor, token, new SecondFactorRequest(method, code));
+        Http.CallAsync(HttpMethod.Post, Routes.SecondFactor, token, new SecondFactorRequest(method, code));
 }

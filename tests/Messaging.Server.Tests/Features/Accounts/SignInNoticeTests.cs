@@ -4,28 +4,13 @@ using Messaging.Testing;
 namespace Messaging.Server.Tests.Features.Accounts;
 
 /// <summary>Admins and operators are pushed to passkeys: every sign-in asks them until they have one.</summary>
-public sealed class SignInNoticeTests : IAsyncLifetime
+public sealed class SignInNoticeTests() : ServerTest(manualClock: false)
 {
-    private TestServer server = null!;
-    private Scenario scenario = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        server = await TestServer.StartAsync();
-        scenario = await Scenario.StartAsync(server);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await scenario.DisposeAsync();
-        await server.DisposeAsync();
-    }
-
     [Fact]
     public async Task SignIn_AdminOrOperatorWithoutPasskey_IsAskedToEnrolOne()
     {
-        var admin = await scenario.Api.SignInAsync(scenario.Admin.Login, Scenario.Password);
-        var operatorSignIn = await scenario.Api.SignInAsync(scenario.Operator.Login, Scenario.Password);
+        var admin = await Scenario.Api.SignInAsync(Scenario.Admin.Login, Scenario.Password);
+        var operatorSignIn = await Scenario.Api.SignInAsync(Scenario.Operator.Login, Scenario.Password);
 
         Assert.Contains(SignInNotices.EnrolPasskey, admin.Notices!);
         Assert.Contains(SignInNotices.EnrolPasskey, operatorSignIn.Notices!);
@@ -34,11 +19,11 @@ public sealed class SignInNoticeTests : IAsyncLifetime
     [Fact]
     public async Task SignIn_DoctorOrPatient_HasNoPasskeyNotice()
     {
-        var doctor = await scenario.MemberAsync();
-        var patient = await scenario.PatientAsync();
+        var doctor = await Scenario.MemberAsync();
+        var patient = await Scenario.PatientAsync();
 
-        var doctorSignIn = await scenario.Api.SignInAsync(doctor.Login, Scenario.Password);
-        var patientSignIn = await scenario.Api.SignInAsync(patient.Login, Scenario.Password);
+        var doctorSignIn = await Scenario.Api.SignInAsync(doctor.Login, Scenario.Password);
+        var patientSignIn = await Scenario.Api.SignInAsync(patient.Login, Scenario.Password);
 
         Assert.Empty(doctorSignIn.Notices!);
         Assert.Empty(patientSignIn.Notices!);

@@ -16,31 +16,12 @@ namespace Messaging.Server.Tests.Features.Accounts;
 /// configured here) the account locks for a minute, doubling with each further failure; the person is emailed at the
 /// first lock and told the count at the next sign-in. The server's clock is moved by hand.
 /// </summary>
-public sealed class SignInTests : IAsyncLifetime
+public sealed class SignInTests() : ServerTest(new Dictionary<string, string?> { ["Messaging:Accounts:FailuresBeforeLockout"] = "3" })
 {
-    private readonly ManualTimeProvider clock = new();
-    private TestServer server = null!;
-    private Scenario scenario = null!;
-    private HttpClient http = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        server = await TestServer.StartAsync(new Dictionary<string, string?> { ["Messaging:Accounts:FailuresBeforeLockout"] = "3" }, time: clock);
-        scenario = await Scenario.StartAsync(server);
-        http = new HttpClient { BaseAddress = server.BaseAddress };
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        http.Dispose();
-        await scenario.DisposeAsync();
-        await server.DisposeAsync();
-    }
-
     [Fact]
     public async Task SignIn_ThirdWrongPassword_LocksWithRetryAfterAndRefusesTheRightPassword()
     {
-        var alice = await scenario.MemberAsync();
+        var alice = await Scenario.MemberAsync();
 
         var first = await SignInAsync(alice.Login, "not the right password");
         var second = await SignInAsync(alice.Login, "not the right password");
@@ -53,23 +34,23 @@ public sealed class SignInTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromMinutes(1), third.RetryAfter);
         Assert.Equal((HttpStatusCode.TooManyRequests, ErrorCodes.AccountLocked), (right.Status, right.Code));
         Assert.InRange(right.RetryAfter ?? TimeSpan.Zero, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
-        await server.AssertAuditedAsync("session.lockout", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.AccountLocked);
+        await Server.AssertAuditedAsync("session.lockout", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.AccountLocked);
     }
 
     [Fact]
     public async Task SignIn_FailureAfterTheLockEnds_LocksForTwiceAsLong()
     {
-        var alice = await scenario.MemberAsync();
+        var alice = await Scenario.MemberAsync();
         for (var i = 0; i < 3; i++)
         {
             await SignInAsync(alice.Login, "not the right password");
         }
 
-        clock.Advance(TimeSpan.FromSeconds(61));
+        Clock.Advance(TimeSpan.FromSeconds(61));
         var fourth = await SignInAsync(alice.Login, "not the right password");
-        clock.Advance(TimeSpan.FromSeconds(61));
+        Clock.Advance(TimeSpan.FromSeconds(61));
         var stillLocked = await SignInAsync(alice.Login, alice.Password);
-        clock.Advance(TimeSpan.FromSeconds(60));
+        Clock.Advance(TimeSpan.FromSeconds(60));
         var unlocked = await SignInAsync(alice.Login, alice.Password);
 
         Assert.Equal((HttpStatusCode.TooManyRequests, ErrorCodes.AccountLocked), (fourth.Status, fourth.Code));
@@ -81,21 +62,21 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task SignIn_AfterTheLockEnds_SucceedsAndReportsTheFailedAttemptsUntilTheSignInCompletes()
     {
-        var alice = await scenario.MemberAsync();
+        var alice = await Scenario.MemberAsync();
         for (var i = 0; i < 3; i++)
         {
             await SignInAsync(alice.Login, "not the right password");
         }
 
-        clock.Advance(TimeSpan.FromSeconds(61));
+        Clock.Advance(TimeSpan.FromSeconds(61));
         await SignInAsync(alice.Login, "not the right password");
-        var lastFailure = clock.GetUtcNow();
-        clock.Advance(TimeSpan.FromSeconds(121));
+        var lastFailure = Clock.GetUtcNow();
+        Clock.Advance(TimeSpan.FromSeconds(121));
 
-        var signedIn = await scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
-        var again = await scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
-        await scenario.Api.VerifySecondFactorAsync(again.AccessToken, SecondFactors.RecoveryCode, alice.RecoveryCodes.Dequeue(), Ct);
-        var next = await scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
+        var signedIn = await Scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
+        var again = await Scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
+        await Scenario.Api.VerifySecondFactorAsync(again.AccessToken, SecondFactors.RecoveryCode, alice.RecoveryCodes.Dequeue(), Ct);
+        var next = await Scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
 
         Assert.Equal(SignInStates.Required, signedIn.SecondFactor);
         Assert.Equal(4, signedIn.FailedAttemptsSinceLastSignIn);
@@ -108,25 +89,25 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task SignIn_PatientLocked_GetsOneSuspiciousSignInEmailWithoutNames()
     {
-        var (practice, admin) = await scenario.PracticeAsync("Cabinet Dr Morel");
-        var doctor = await scenario.StaffAsync(Roles.Doctor, practice, admin);
-        var patient = await scenario.PatientAsync(practice, doctor);
-        var before = scenario.Mailbox.To(patient.Login).Count;
+        var (practice, admin) = await Scenario.PracticeAsync("Cabinet Dr Morel");
+        var doctor = await Scenario.StaffAsync(Roles.Doctor, practice, admin);
+        var patient = await Scenario.PatientAsync(practice, doctor);
+        var before = Scenario.Mailbox.To(patient.Login).Count;
 
         for (var i = 0; i < 2; i++)
         {
             await SignInAsync(patient.Login, "not the right password");
         }
 
-        Assert.Equal(before, scenario.Mailbox.To(patient.Login).Count);
+        Assert.Equal(before, Scenario.Mailbox.To(patient.Login).Count);
         var locked = await SignInAsync(patient.Login, "not the right password");
         Assert.Equal(ErrorCodes.AccountLocked, locked.Code);
-        await Eventually.WaitAsync(() => scenario.Mailbox.To(patient.Login).Count == before + 1, "the suspicious sign-in email");
-        clock.Advance(TimeSpan.FromSeconds(61));
+        await Eventually.WaitAsync(() => Scenario.Mailbox.To(patient.Login).Count == before + 1, "the suspicious sign-in email");
+        Clock.Advance(TimeSpan.FromSeconds(61));
         var lockedAgain = await SignInAsync(patient.Login, "not the right password");
 
         Assert.Equal(ErrorCodes.AccountLocked, lockedAgain.Code);
-        var mails = scenario.Mailbox.To(patient.Login);
+        var mails = Scenario.Mailbox.To(patient.Login);
         Assert.Equal(before + 1, mails.Count);
         var text = MailText(mails[^1]);
         Assert.Contains("verrouillé", text, StringComparison.Ordinal);
@@ -139,15 +120,15 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task VerifySecondFactor_WrongTotpCodes_CountTowardsTheSameLockout()
     {
-        var alice = await scenario.MemberAsync();
-        clock.Advance(TimeSpan.FromSeconds(30));
-        var signedIn = await scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
-        var wrong = AccountTestKit.WrongTotpCode(alice.TotpSecret!, clock.GetUtcNow());
+        var alice = await Scenario.MemberAsync();
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var signedIn = await Scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
+        var wrong = AccountTestKit.WrongTotpCode(alice.TotpSecret!, Clock.GetUtcNow());
 
         var first = await VerifyAsync(signedIn.AccessToken, SecondFactors.Totp, wrong);
         var second = await VerifyAsync(signedIn.AccessToken, SecondFactors.Totp, wrong);
         var third = await VerifyAsync(signedIn.AccessToken, SecondFactors.Totp, wrong);
-        var rightCode = await VerifyAsync(signedIn.AccessToken, SecondFactors.Totp, scenario.TotpCode(alice));
+        var rightCode = await VerifyAsync(signedIn.AccessToken, SecondFactors.Totp, Scenario.TotpCode(alice));
         var password = await SignInAsync(alice.Login, alice.Password);
 
         Assert.Equal((HttpStatusCode.Forbidden, ErrorCodes.InvalidCode), (first.Status, first.Code));
@@ -161,8 +142,8 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task VerifySecondFactor_WrongPasswordsThenWrongCode_LockTogether()
     {
-        var alice = await scenario.MemberAsync();
-        var signedIn = await scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
+        var alice = await Scenario.MemberAsync();
+        var signedIn = await Scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
         await SignInAsync(alice.Login, "not the right password");
         await SignInAsync(alice.Login, "not the right password");
 
@@ -178,14 +159,14 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task VerifySecondFactor_WrongCodesBetweenPasswordSignIns_StillLock()
     {
-        var alice = await scenario.MemberAsync();
-        clock.Advance(TimeSpan.FromSeconds(30));
-        var wrong = AccountTestKit.WrongTotpCode(alice.TotpSecret!, clock.GetUtcNow());
+        var alice = await Scenario.MemberAsync();
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var wrong = AccountTestKit.WrongTotpCode(alice.TotpSecret!, Clock.GetUtcNow());
         var answers = new List<HttpAnswer>();
 
         for (var round = 0; round < 2; round++)
         {
-            var signedIn = await scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
+            var signedIn = await Scenario.Api.SignInAsync(alice.Login, alice.Password, Ct);
             answers.Add(await VerifyAsync(signedIn.AccessToken, SecondFactors.Totp, wrong));
             answers.Add(await VerifyAsync(signedIn.AccessToken, SecondFactors.Totp, wrong));
         }
@@ -200,10 +181,10 @@ public sealed class SignInTests : IAsyncLifetime
         string.Join('\n', message.Headers.Select(h => h.Value)) + $"\n{message.TextBody}\n{message.HtmlBody}";
 
     private Task<HttpAnswer> SignInAsync(string login, string password) =>
-        http.CallAsync(HttpMethod.Post, Routes.Sessions, null, new LoginRequest(login, password));
+        Http.CallAsync(HttpMethod.Post, Routes.Sessions, null, new LoginRequest(login, password));
 
     private Task<HttpAnswer> VerifyAsync(string token, string method, string code) =>
-        http.CallAsync(HttpMethod.Post, Routes.SecondFactor, token, new SecondFactorRequest(method, code));
+        Http.CallAsync(HttpMethod.Post, Routes.SecondFactor, token, new SecondFactorRequest(method, code));
 }
 
 /// <summary>An HTTP answer as the account tests read it: the status, the problem code, Retry-After and the body.</summary>
@@ -224,7 +205,7 @@ internal static class AccountTestKit
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>One HTTP call, with a bearer token and a JSON body when given.</summary>
-    public static async Task<HttpAnswer> CallAsync(this HttpClient http, HttpMethod method, string route, string? token = null, object? body = null)
+    public static async Task<HttpAnswer> CallAsync(this HttpClient Http, HttpMethod method, string route, string? token = null, object? body = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(route, UriKind.Relative));
         if (token is not null)
@@ -237,7 +218,7 @@ internal static class AccountTestKit
             request.Content = JsonContent.Create(body, body.GetType(), options: JsonSerializerOptions.Web);
         }
 
-        using var response = await http.SendAsync(request, Ct);
+        using var response = await Http.SendAsync(request, Ct);
         var text = await response.Content.ReadAsStringAsync(Ct);
         string? code = null;
         if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
@@ -266,12 +247,12 @@ internal static class AccountTestKit
         return error;
     }
 
-    public static async Task<IReadOnlyList<AuditEvent>> AuditAsync(this TestServer server) =>
-        await server.Get<IAuditLog>().ListRecentAsync(1000, Ct);
+    public static async Task<IReadOnlyList<AuditEvent>> AuditAsync(this TestServer Server) =>
+        await Server.Get<IAuditLog>().ListRecentAsync(1000, Ct);
 
-    public static async Task AssertAuditedAsync(this TestServer server, string action, string outcome, Guid? accountId, string? reason = null)
+    public static async Task AssertAuditedAsync(this TestServer Server, string action, string outcome, Guid? accountId, string? reason = null)
     {
-        var events = await server.AuditAsync();
+        var events = await Server.AuditAsync();
         Assert.True(
             events.Any(e => e.Action == action && e.Outcome == outcome && e.AccountId == accountId && (reason is null || e.Reason == reason)),
             $"No audit record {action} {outcome} {reason} for account {accountId}.");
@@ -288,35 +269,35 @@ internal static class AccountTestKit
     }
 
     /// <summary>Staff invited by the default practice's admin (with an email address when given) and accepted, without a second factor.</summary>
-    public static async Task<(Guid AccountId, string Login)> AcceptedStaffAsync(this Scenario scenario, string role = Roles.Doctor, string? email = null)
+    public static async Task<(Guid AccountId, string Login)> AcceptedStaffAsync(this Scenario Scenario, string role = Roles.Doctor, string? email = null)
     {
-        var invitation = await scenario.Api.InviteAsync(
-            await scenario.FreshTokenAsync(scenario.Admin, cancellationToken: Ct), scenario.Practice, new CreateInvitationRequest(role, email, null, null, null), Ct);
+        var invitation = await Scenario.Api.InviteAsync(
+            await Scenario.FreshTokenAsync(Scenario.Admin, cancellationToken: Ct), Scenario.Practice, new CreateInvitationRequest(role, email, null, null, null), Ct);
         var login = Scenario.UniqueLogin(role);
-        var accepted = await scenario.Api.AcceptInvitationAsync(new AcceptInvitationRequest(invitation.Token, login, Scenario.Password, null), cancellationToken: Ct);
+        var accepted = await Scenario.Api.AcceptInvitationAsync(new AcceptInvitationRequest(invitation.Token, login, Scenario.Password, null), cancellationToken: Ct);
         return (accepted.AccountId, login);
     }
 
     /// <summary>Enrols TOTP from <paramref name="token"/>'s session, with a code at <paramref name="now"/> (the server's clock).</summary>
-    public static async Task<(byte[] Secret, SecondFactorEnrolled Enrolled)> EnrolTotpAsync(this Scenario scenario, string token, DateTimeOffset now)
+    public static async Task<(byte[] Secret, SecondFactorEnrolled Enrolled)> EnrolTotpAsync(this Scenario Scenario, string token, DateTimeOffset now)
     {
-        var enrolment = await scenario.Api.BeginTotpAsync(token, Ct);
+        var enrolment = await Scenario.Api.BeginTotpAsync(token, Ct);
         var secret = Base32Encoding.ToBytes(enrolment.Secret);
-        return (secret, await scenario.Api.ConfirmTotpAsync(token, enrolment, TotpCode(secret, now), Ct));
+        return (secret, await Scenario.Api.ConfirmTotpAsync(token, enrolment, TotpCode(secret, now), Ct));
     }
 
     /// <summary>A device registered through the scenario with an identity the test keeps (to refresh its sessions).</summary>
-    public static async Task<(Guid DeviceId, TestIdentity Identity)> DeviceWithIdentityAsync(this Scenario scenario, TestPerson person)
+    public static async Task<(Guid DeviceId, TestIdentity Identity)> DeviceWithIdentityAsync(this Scenario Scenario, TestPerson person)
     {
         var identity = TestIdentities.NewIdentity();
-        return ((await scenario.RegisterDeviceAsync(person, identity)).DeviceId, identity);
+        return ((await Scenario.RegisterDeviceAsync(person, identity)).DeviceId, identity);
     }
 
     /// <summary>A refresh with a fresh challenge signed by <paramref name="signer"/> for <paramref name="deviceId"/>.</summary>
-    public static async Task<DeviceSessionResponse> RefreshAsync(this Scenario scenario, Guid deviceId, string refreshToken, TestIdentity signer)
+    public static async Task<DeviceSessionResponse> RefreshAsync(this Scenario Scenario, Guid deviceId, string refreshToken, TestIdentity signer)
     {
-        var challenge = await scenario.Api.CreateChallengeAsync(Ct);
-        return await scenario.Api.RefreshAsync(
+        var challenge = await Scenario.Api.CreateChallengeAsync(Ct);
+        return await Scenario.Api.RefreshAsync(
             new RefreshRequest(deviceId, refreshToken, challenge.Challenge, signer.SignSessionChallenge(challenge.Challenge, deviceId)), Ct);
     }
 }

@@ -39,7 +39,8 @@ internal sealed class EmailMessageBuilder
         {
             Subject = email.Subject,
             Date = time.GetUtcNow(),
-            MessageId = MimeUtils.GenerateMessageId(from.Domain),
+            // A caller that may send the same email again (an outbox retry) fixes the id, so copies are recognisable.
+            MessageId = email.MessageId is { } id ? $"{id:N}@{from.Domain}" : MimeUtils.GenerateMessageId(from.Domain),
             Body = new BodyBuilder { TextBody = email.TextBody, HtmlBody = email.HtmlBody }.ToMessageBody(),
         };
         message.From.Add(from);

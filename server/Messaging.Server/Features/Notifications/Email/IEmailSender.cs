@@ -11,6 +11,9 @@ internal interface IEmailSender
 /// <summary>One email, already rendered (see <see cref="EmailTemplates"/>).</summary>
 internal sealed record OutgoingEmail(string To, string Subject, string TextBody, string HtmlBody)
 {
+    /// <summary>A fixed Message-Id (the local part), so that a retried email carries the same id; fresh when null.</summary>
+    public Guid? MessageId { get; init; }
+
     /// <summary>Prints neither the address nor the bodies (which hold codes and links): records get logged by mistake.</summary>
     public override string ToString() => $"OutgoingEmail {{ SubjectLength = {Subject.Length} }}";
 }
