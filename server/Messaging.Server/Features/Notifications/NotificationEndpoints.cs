@@ -3,6 +3,7 @@ using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Accounts.SecondFactor;
 using Messaging.Server.Features.Audit;
+using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Practices;
 using Messaging.Server.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -57,7 +58,14 @@ internal static class NotificationEndpoints
     }
 
     private static async Task<Results<Ok<DeadNotification[]>, ProblemHttpResult>> DeadLettersAsync(
-        Guid practiceId, HttpContext context, PracticeAccess access, IPracticeStore practices, INotificationStore store, AuditTrail audit, CancellationToken cancellationToken)
+        Guid practiceId,
+        HttpContext context,
+        PracticeAccess access,
+        IPracticeStore practices,
+        IConversationStore conversations,
+        INotificationStore store,
+        AuditTrail audit,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         if (!await access.HasRoleAsync(caller.AccountId, practiceId, AccessRules.MayManagePeople, cancellationToken))
@@ -67,8 +75,17 @@ internal static class NotificationEndpoints
         }
 
         var patients = (await practices.ListForPracticeAsync(practiceId, cancellationToken)).Where(m => m.Role == Roles.Patient).Select(m => m.AccountId).ToList();
-        var dead = await store.ListDeadAsync(patients, 100, cancellationToken);
-        return TypedResults.Ok(dead.Select(n => new DeadNotification(n.Id, n.PatientAccountId, n.Attempts, n.LastError, n.ClosedAt?.ToUnixTimeMilliseconds())).ToArray());
+        var ofThisPractice = new List<DeadNotification>();
+        foreach (var n in await store.ListDeadAsync(patients, 100, cancellationToken))
+        {
+            // A patient of two practices: each practice's admins see only what concerned their own conversations.
+            if (await conversations.FindAsync(n.ConversationId, cancellationToken) is { } conversation && conversation.PracticeId == practiceId)
+            {
+                ofThisPractice.Add(new DeadNotification(n.Id, n.PatientAccountId, n.Attempts, n.LastError, n.ClosedAt?.ToUnixTimeMilliseconds()));
+            }
+        }
+
+        return TypedResults.Ok(ofThisPractice.ToArray());
     }
 
     private static bool French(HttpContext context) =>

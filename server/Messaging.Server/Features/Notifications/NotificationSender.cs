@@ -23,7 +23,7 @@ internal sealed partial class NotificationSender(
                     continue;
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 LogFailed(logger, e.GetType().Name);
             }

@@ -102,9 +102,9 @@ internal static class PracticeEndpoints
 
     private static async Task<Results<Ok<ConsentInfo>, ProblemHttpResult>> GiveConsentAsync(
         GiveConsentRequest request, HttpContext context, ConsentService service, CancellationToken cancellationToken) =>
-        await service.GiveAsync(Caller.From(context.User), request.TermsVersion, cancellationToken) is { } info
-            ? TypedResults.Ok(info)
-            : Problems.Http(ErrorCodes.ConsentRequired, StatusCodes.Status400BadRequest, "Only a patient gives consent, to the current terms version.");
+        await service.GiveAsync(Caller.From(context.User), request.TermsVersion, cancellationToken) is { } info ? TypedResults.Ok(info)
+            : Caller.From(context.User).IsPatient ? Problems.Http(ErrorCodes.ConsentRequired, StatusCodes.Status400BadRequest, "Consent is given to the current terms version (GET /api/terms).")
+            : PatientsOnly();
 
     private static async Task<Results<Ok<ConsentInfo>, ProblemHttpResult>> WithdrawConsentAsync(
         HttpContext context, ConsentService service, CancellationToken cancellationToken) =>
