@@ -250,10 +250,7 @@ public sealed class SecondFactorTests() : ServerTest(new Dictionary<string, stri
     public async Task VerifyEmailCode_FourWrongCodes_LeaveTheCodeUsable()
     {
         var patient = await Scenario.PatientAsync();
-        var token = (await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
-        var before = Scenario.Mailbox.To(patient.Login).Count;
-        await Scenario.Api.SendEmailCodeAsync(token, Ct);
-        var code = await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
+        var (token, code) = await EmailedCodeAsync(patient);
         var wrong = code == "000000" ? "111111" : "000000";
 
         for (var i = 0; i < 4; i++)
@@ -268,10 +265,7 @@ public sealed class SecondFactorTests() : ServerTest(new Dictionary<string, stri
     public async Task VerifyEmailCode_Expired_IsRefused()
     {
         var patient = await Scenario.PatientAsync();
-        var token = (await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
-        var before = Scenario.Mailbox.To(patient.Login).Count;
-        await Scenario.Api.SendEmailCodeAsync(token, Ct);
-        var code = await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
+        var (token, code) = await EmailedCodeAsync(patient);
 
         Clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
 
@@ -284,11 +278,8 @@ public sealed class SecondFactorTests() : ServerTest(new Dictionary<string, stri
         var (practice, admin) = await Scenario.PracticeAsync("Cabinet Dr Morel");
         var doctor = await Scenario.StaffAsync(Roles.Doctor, practice, admin);
         var patient = await Scenario.PatientAsync(practice, doctor);
-        var token = (await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
-        var before = Scenario.Mailbox.To(patient.Login).Count;
+        var (token, code) = await EmailedCodeAsync(patient);
 
-        await Scenario.Api.SendEmailCodeAsync(token, Ct);
-        var code = await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1);
 
         var mail = Scenario.Mailbox.To(patient.Login)[^1];
         var text = string.Join('\n', mail.Headers.Select(h => h.Value)) + $"\n{mail.TextBody}\n{mail.HtmlBody}";
@@ -319,4 +310,13 @@ public sealed class SecondFactorTests() : ServerTest(new Dictionary<string, stri
 
     private Task<HttpAnswer> VerifyAsync(string token, string method, string code) =>
         Http.CallAsync(HttpMethod.Post, Routes.SecondFactor, token, new SecondFactorRequest(method, code));
+
+    /// <summary>The patient signs in with the password and asks for a new device's code: the token, and the code as mailed.</summary>
+    private async Task<(string Token, string Code)> EmailedCodeAsync(TestPerson patient)
+    {
+        var token = (await Scenario.Api.SignInAsync(patient.Login, patient.Password, Ct)).AccessToken;
+        var before = Scenario.Mailbox.To(patient.Login).Count;
+        await Scenario.Api.SendEmailCodeAsync(token, Ct);
+        return (token, await Scenario.Mailbox.LatestCodeAsync(patient.Login, before + 1));
+    }
 }
