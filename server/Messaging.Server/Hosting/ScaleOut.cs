@@ -9,10 +9,8 @@ namespace Messaging.Server.Hosting;
 /// on the way (Redis down, a node dying) costs latency, not data, because the device drains its queue on reconnect.
 /// </summary>
 /// <remarks>
-/// Node-local on purpose: <see cref="Features.Devices.DeviceConnections"/> (revoking a device aborts its
-/// connections on the node that served the revocation only; a connection on another node stays open until its
-/// access token expires, but receives nothing more: the device left every fan-out, its queue was deleted and every
-/// hub call checks the device is active) and the rate-limit buckets (each node keeps its own).
+/// Closing a device's connections reaches every node through <see cref="ClusterAborts"/> (a Redis channel of its
+/// own). Node-local on purpose: the rate-limit buckets (each node keeps its own).
 /// </remarks>
 internal static class ScaleOut
 {
@@ -36,6 +34,9 @@ internal static class ScaleOut
             redis.Configuration.AbortOnConnectFail = false;
             redis.Configuration.ClientName = $"messaging-{Environment.MachineName}-{Environment.ProcessId}";
         });
+        services.AddSingleton(options);
+        services.AddSingleton<ClusterAborts>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterAborts>());
         return services;
     }
 }

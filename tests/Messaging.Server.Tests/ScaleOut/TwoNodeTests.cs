@@ -10,7 +10,7 @@ namespace Messaging.Server.Tests.ScaleOut;
 /// Two server processes share one store (one SQLite file in WAL mode, one key file) and a real Redis backplane;
 /// clients reach them through a TCP load balancer. A push crosses nodes live, and when a node is killed with
 /// SIGKILL in the middle of a burst, its clients reconnect to the other node and nothing acknowledged is lost or
-/// delivered twice.
+/// delivered twice. Revoking a device on one node closes its connections on the other.
 /// </summary>
 public sealed class TwoNodeTests : IAsyncLifetime
 {
@@ -90,6 +90,30 @@ public sealed class TwoNodeTests : IAsyncLifetime
         Assert.Equal(0, preferB.ForwardedConnections(nodeA.BaseAddress));
         Assert.True(preferA.ActiveConnections(nodeA.BaseAddress) > 0);
         Assert.True(preferB.ActiveConnections(nodeB.BaseAddress) > 0);
+    }
+
+    [Fact]
+    public async Task RevokeDevice_OnNodeAWhileConnectedToNodeB_ClosesItsConnectionOnNodeB()
+    {
+        var bob = await scenario.MemberAsync();
+        var device = await scenario.RegisterDeviceAsync(bob);
+        var session = await scenario.DeviceSessionAsync(bob, device.DeviceId);
+        var connection = RawHub.Create(nodeB.BaseAddress, session.AccessToken);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await using (connection)
+        {
+            await connection.StartAsync(Scenario.Timeout());
+
+            // The scenario's API talks to node A: the revocation is served there, the connection lives on B.
+            await scenario.Api.DeleteDeviceAsync(await scenario.FreshTokenAsync(bob), device.DeviceId);
+
+            await closed.Task.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+        }
     }
 
     [Fact]
