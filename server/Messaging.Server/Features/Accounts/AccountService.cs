@@ -34,7 +34,15 @@ internal sealed class AccountService(
         LoginIndex.Validate(login) ?? passwordPolicy.Check(password, login);
 
     public async Task<CreateOutcome> CreateAsync(
-        string kind, string login, string password, PersonalProfile? profile, string language, Consent? consent, Guid? createdBy, CancellationToken cancellationToken)
+        string kind,
+        string login,
+        string password,
+        PersonalProfile? profile,
+        string language,
+        Consent? consent,
+        Guid? createdBy,
+        CancellationToken cancellationToken,
+        Guid? accountId = null)
     {
         if (Check(login, password) is { } problem)
         {
@@ -46,7 +54,7 @@ internal sealed class AccountService(
             return new CreateOutcome.Invalid(emailProblem);
         }
 
-        var id = Guid.NewGuid();
+        var id = accountId ?? Guid.NewGuid();
         var account = new Account(id, loginIndex.Compute(login), await passwords.HashAsync(password, cancellationToken), kind, time.GetUtcNow())
         {
             EmailIndex = profile?.Email is { } address ? emailIndex.Compute(address) : null,

@@ -118,12 +118,15 @@ internal sealed class InvitationService(
                 return new AcceptOutcome.Problem(ErrorCodes.Conflict, StatusCodes.Status409Conflict, "An account exists for this email address: sign in, then accept.");
             }
 
-            if (!await invitations.TryConsumeAsync(invitation.Id, Guid.Empty, now, cancellationToken))
+            // The account's id is chosen first, so that the spent invitation names the account it created.
+            var newAccountId = Guid.NewGuid();
+            if (!await invitations.TryConsumeAsync(invitation.Id, newAccountId, now, cancellationToken))
             {
                 return new AcceptOutcome.Problem(ErrorCodes.InvitationInvalid, StatusCodes.Status410Gone, "This invitation is unknown, used or expired.");
             }
 
-            var created = await accountService.CreateAsync(kind, request.Login!, request.Password!, profile, invitation.Language, consent, invitation.InvitedBy, cancellationToken);
+            var created = await accountService.CreateAsync(
+                kind, request.Login!, request.Password!, profile, invitation.Language, consent, invitation.InvitedBy, cancellationToken, newAccountId);
             if (created is not AccountService.CreateOutcome.Created { Account: var fresh })
             {
                 // The invitation is spent: an identical login taken between the check and now is too rare to keep it.

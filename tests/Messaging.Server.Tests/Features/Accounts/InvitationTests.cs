@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using Messaging.Contracts;
+using Messaging.Server.Features.Accounts.SecondFactor;
 using Messaging.Server.Features.Audit;
+using Messaging.Server.Features.Practices;
 using Messaging.Testing;
 
 namespace Messaging.Server.Tests.Features.Accounts;
@@ -24,6 +26,8 @@ public sealed class InvitationTests() : ServerTest()
 
         Assert.Equal(HttpStatusCode.OK, first.Status);
         Assert.Equal((HttpStatusCode.Gone, ErrorCodes.InvitationInvalid), (second.Status, second.Code));
+        var stored = await Server.Get<IInvitationStore>().FindByTokenHashAsync(TokenHash.Of(invitation.Token), Ct);
+        Assert.Equal(first.Read<InvitationAccepted>().AccountId, stored!.UsedBy);
         Assert.Equal(ErrorCodes.InvalidCredentials, (await Http.CallAsync(HttpMethod.Post, Routes.Sessions, null, new LoginRequest(secondLogin, Scenario.Password))).Code);
         await Server.AssertAuditedAsync("invitation.accept", AuditOutcomes.Denied, null, ErrorCodes.InvitationInvalid);
     }
