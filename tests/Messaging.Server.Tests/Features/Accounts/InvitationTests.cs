@@ -218,11 +218,7 @@ public sealed class InvitationTests() : ServerTest()
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static byte[] Base64UrlDecode(string token)
-    {
-        var base64 = token.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '='));
-    }
+    private static byte[] Base64UrlDecode(string token) => System.Buffers.Text.Base64Url.DecodeFromChars(token);
 
     private async Task<InvitationCreated> InviteStaffAsync() =>
         await Scenario.Api.InviteAsync(

@@ -46,12 +46,11 @@ internal static class TokenHash
             return null;
         }
 
-        var base64 = token.Replace('-', '+').Replace('_', '/');
-        var bytes = new byte[48];
-        return Convert.TryFromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '='), bytes, out var written) && written == 48
+        var bytes = new byte[System.Buffers.Text.Base64Url.GetMaxDecodedLength(token.Length)];
+        return System.Buffers.Text.Base64Url.TryDecodeFromChars(token, bytes, out var written) && written == 48
             ? new Guid(bytes.AsSpan(0, 16))
             : null;
     }
 
-    public static string Base64Url(ReadOnlySpan<byte> bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string Base64Url(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 }

@@ -166,8 +166,7 @@ internal sealed class SecondFactorService(
 
         try
         {
-            var base64 = state.Replace('-', '+').Replace('_', '/');
-            var opened = sealer.Open(Convert.FromBase64String(base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=')), accountId);
+            var opened = sealer.Open(System.Buffers.Text.Base64Url.DecodeFromChars(state), accountId);
             return opened.Length == 8 + TotpAuthenticator.SecretBytes && BitConverter.ToInt64(opened, 0) > now.ToUnixTimeMilliseconds()
                 ? opened[8..]
                 : null;
