@@ -1,7 +1,6 @@
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Conversations;
-using Messaging.Server.Features.Devices;
 using Messaging.Server.Hosting;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -14,7 +13,6 @@ namespace Messaging.Server.Features.Delivery;
 /// </summary>
 internal sealed partial class DeliveryService(
     IMessageStore messages,
-    IDeviceStore devices,
     ConversationService conversations,
     SendLimiter sendLimiter,
     Notifications.NotificationService notifications,
@@ -41,33 +39,27 @@ internal sealed partial class DeliveryService(
             return new SendResult { Error = Problems.Hub(ErrorCodes.RateLimited, "Too many messages: retry later.") };
         }
 
-        if (await devices.FindAsync(deviceId, cancellationToken) is not { IsActive: true })
-        {
-            return new SendResult { Error = Problems.Hub(ErrorCodes.DeviceRevoked, "This device was revoked.") };
-        }
-
         if (await conversations.FindForSendAsync(caller, request.ConversationId, cancellationToken) is not var (conversation, participants))
         {
             return new SendResult { Error = Problems.Hub(ErrorCodes.NotAMember, "You are not a member of this conversation.") };
         }
 
-        // A retry is answered before the device list is checked: the first attempt was stored as it was. Its copies
-        // are pushed again: the first attempt may have been stored by a node that died before pushing them.
-        if (await messages.FindAckAsync(request.ConversationId, request.MessageId, cancellationToken) is { } earlier)
+        // One read gives the recipients and proves the sender's device still active (the caller takes part, so its
+        // active devices are in the list).
+        var activeDevices = await conversations.DevicesOfAsync(participants, cancellationToken);
+        if (!activeDevices.Any(d => d.Id == deviceId))
         {
-            if (earlier.SenderDeviceId == deviceId)
-            {
-                await RepushAsync(request.ConversationId, request.MessageId, cancellationToken);
-            }
-
-            return Answer(request, new AppendResult(AppendStatus.Duplicate, earlier), deviceId);
+            return new SendResult { Error = Problems.Hub(ErrorCodes.DeviceRevoked, "This device was revoked.") };
         }
 
-        var recipientDevices = (await conversations.DevicesOfAsync(participants, cancellationToken)).Where(d => d.Id != deviceId).ToList();
-        var recipients = recipientDevices.Select(d => d.Id).ToHashSet();
-        if (RecipientMismatch(request, recipients) is { } mismatch)
+        var recipientDevices = activeDevices.Where(d => d.Id != deviceId).ToList();
+        if (RecipientMismatch(request, [.. recipientDevices.Select(d => d.Id)]) is { } mismatch)
         {
-            return new SendResult { Error = mismatch };
+            // A retry is answered from the first attempt even if the devices changed since: that attempt was stored
+            // as it was. The usual retry, with the same devices, is answered by the append below.
+            return await messages.FindAckAsync(request.ConversationId, request.MessageId, cancellationToken) is { } earlier
+                ? await AnswerRetryAsync(request, earlier, deviceId, cancellationToken)
+                : new SendResult { Error = mismatch };
         }
 
         var now = time.GetUtcNow();
@@ -76,6 +68,11 @@ internal sealed partial class DeliveryService(
             [.. request.Copies.Select(c => new CopyToQueue(c.DeviceId, c.Ciphertext))],
             now, now + Limits.Retention);
         var result = await messages.AppendAsync(batch, CancellationToken.None);
+        if (result.Status == AppendStatus.Duplicate)
+        {
+            return await AnswerRetryAsync(request, result.Ack!, deviceId, cancellationToken);
+        }
+
         if (result.Status == AppendStatus.Stored)
         {
             LogStored(logger, request.ConversationId, result.Ack!.Sequence, batch.Copies.Count);
@@ -149,6 +146,20 @@ internal sealed partial class DeliveryService(
                 MissingDevices = missing,
                 ExtraDevices = extra,
             };
+    }
+
+    /// <summary>
+    /// A retry of a stored message gets the first attempt's acknowledgement, and its copies are pushed again: the first
+    /// attempt may have been stored by a node that died before pushing them.
+    /// </summary>
+    private async Task<SendResult> AnswerRetryAsync(SendRequest request, StoredAck earlier, Guid deviceId, CancellationToken cancellationToken)
+    {
+        if (earlier.SenderDeviceId == deviceId)
+        {
+            await RepushAsync(request.ConversationId, request.MessageId, cancellationToken);
+        }
+
+        return Answer(request, new AppendResult(AppendStatus.Duplicate, earlier), deviceId);
     }
 
     private async Task RepushAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken)

@@ -36,7 +36,7 @@ internal sealed partial class SqliteAccountStore
             connection.Command("UPDATE accounts SET locked_until = $until WHERE id = $id;", transaction)
                 .With("$id", Id(accountId))
                 .With("$until", lockedUntil is { } until ? Time(until) : null)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<SignInState> RecordSignInSuccessAsync(Guid accountId, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
@@ -57,7 +57,7 @@ internal sealed partial class SqliteAccountStore
                     WHERE id = $id;
                     """, transaction)
                 .With("$id", Id(accountId))
-                .ExecuteNonQueryAsync(CancellationToken.None);
+                .ExecuteAsync(CancellationToken.None);
             return before;
         }, cancellationToken);
 

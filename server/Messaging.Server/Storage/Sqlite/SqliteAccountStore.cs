@@ -35,7 +35,7 @@ internal sealed partial class SqliteAccountStore(SqliteDatabase database) : IAcc
                     .With("$terms", account.Consent?.TermsVersion)
                     .With("$given", account.Consent is { } consent ? Time(consent.GivenAt) : null)
                     .With("$withdrawn", account.Consent?.WithdrawnAt is { } withdrawn ? Time(withdrawn) : null)
-                    .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                    .ExecuteAsync(CancellationToken.None), cancellationToken);
             return true;
         }
         catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteConstraintCodes.Unique || e.SqliteExtendedErrorCode == SqliteConstraintCodes.PrimaryKey)
@@ -67,7 +67,7 @@ internal sealed partial class SqliteAccountStore(SqliteDatabase database) : IAcc
             connection.Command("UPDATE accounts SET password_hash = $hash WHERE id = $id;", transaction)
                 .With("$id", Id(accountId))
                 .With("$hash", passwordHash)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken) == 1;
+                .ExecuteAsync(CancellationToken.None), cancellationToken) == 1;
 
     public Task SetConsentAsync(Guid accountId, Consent consent, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, transaction) =>
@@ -80,7 +80,7 @@ internal sealed partial class SqliteAccountStore(SqliteDatabase database) : IAcc
                 .With("$terms", consent.TermsVersion)
                 .With("$given", Time(consent.GivenAt))
                 .With("$withdrawn", consent.WithdrawnAt is { } withdrawn ? Time(withdrawn) : null)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     private Task<Account?> FindOneAsync(string where, object key, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>

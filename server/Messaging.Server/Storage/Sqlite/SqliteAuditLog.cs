@@ -20,7 +20,7 @@ internal sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
                 .With("$device", auditEvent.DeviceId is { } device ? Id(device) : null)
                 .With("$target", auditEvent.Target)
                 .With("$reason", auditEvent.Reason)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<IReadOnlyList<AuditEvent>> ListRecentAsync(int limit, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<AuditEvent>>(async connection =>

@@ -13,7 +13,7 @@ internal sealed class SqliteConversationStore(SqliteDatabase database) : IConver
                 .With("$practice", Id(conversation.PracticeId))
                 .With("$by", Id(conversation.CreatedBy))
                 .With("$at", Time(conversation.CreatedAt))
-                .ExecuteNonQueryAsync(CancellationToken.None);
+                .ExecuteAsync(CancellationToken.None);
             for (var position = 0; position < conversation.Members.Count; position++)
             {
                 await connection.Command(
@@ -21,7 +21,7 @@ internal sealed class SqliteConversationStore(SqliteDatabase database) : IConver
                     .With("$c", Id(conversation.Id))
                     .With("$a", Id(conversation.Members[position]))
                     .With("$p", position)
-                    .ExecuteNonQueryAsync(CancellationToken.None);
+                    .ExecuteAsync(CancellationToken.None);
             }
 
             return 0;

@@ -16,7 +16,7 @@ internal sealed class SqliteDeviceStore(SqliteDatabase database) : IDeviceStore
                 .With("$identity", device.Identity)
                 .With("$created", Time(device.CreatedAt))
                 .With("$revoked", device.RevokedAt is { } revoked ? Time(revoked) : null)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<Device?> FindAsync(Guid deviceId, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>
@@ -38,7 +38,7 @@ internal sealed class SqliteDeviceStore(SqliteDatabase database) : IDeviceStore
             connection.Command("UPDATE devices SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL;", transaction)
                 .With("$id", Id(deviceId))
                 .With("$at", Time(revokedAt))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken) == 1;
+                .ExecuteAsync(CancellationToken.None), cancellationToken) == 1;
 
     private static Device Map(SqliteDataReader r) =>
         new(r.GetId(0), r.GetId(1), r.GetBytes(2), r.GetTime(3), r.GetNullableTime(4));

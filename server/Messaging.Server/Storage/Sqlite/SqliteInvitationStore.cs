@@ -31,7 +31,7 @@ internal sealed class SqliteInvitationStore(SqliteDatabase database) : IInvitati
                 .With("$language", invitation.Language)
                 .With("$usedAt", invitation.UsedAt is { } usedAt ? Time(usedAt) : null)
                 .With("$usedBy", invitation.UsedBy is { } usedBy ? Id(usedBy) : null)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<Invitation?> FindByTokenHashAsync(byte[] tokenHash, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>
@@ -47,7 +47,7 @@ internal sealed class SqliteInvitationStore(SqliteDatabase database) : IInvitati
                 .With("$id", Id(invitationId))
                 .With("$account", Id(accountId))
                 .With("$at", Time(at))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken) == 1;
+                .ExecuteAsync(CancellationToken.None), cancellationToken) == 1;
 
     private static Invitation Map(SqliteDataReader r) =>
         new(r.GetId(0), r.GetBytes(1), r.GetId(2), r.GetString(3), r.GetNullableId(4), r.GetTime(5), r.GetTime(6))

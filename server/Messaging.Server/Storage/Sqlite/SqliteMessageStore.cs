@@ -86,17 +86,17 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
         database.WriteAsync((connection, transaction) =>
             connection.Command("DELETE FROM queue WHERE device_id = $device;", transaction)
                 .With("$device", Id(deviceId))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var copies = await connection.Command("DELETE FROM queue WHERE expires_at <= $now;", transaction)
                 .With("$now", Time(now))
-                .ExecuteNonQueryAsync(CancellationToken.None);
+                .ExecuteAsync(CancellationToken.None);
             await connection.Command("DELETE FROM messages WHERE expires_at <= $now;", transaction)
                 .With("$now", Time(now))
-                .ExecuteNonQueryAsync(CancellationToken.None);
+                .ExecuteAsync(CancellationToken.None);
             return copies;
         }, cancellationToken);
 
@@ -146,7 +146,7 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
             .With("$seq", sequence)
             .With("$at", Time(batch.AcceptedAt))
             .With("$exp", Time(batch.ExpiresAt))
-            .ExecuteNonQueryAsync(CancellationToken.None);
+            .ExecuteAsync(CancellationToken.None);
 
     private static async Task InsertCopiesAsync(
         SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch, long sequence, long enqueuedAt)

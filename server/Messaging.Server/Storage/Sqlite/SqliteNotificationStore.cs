@@ -40,7 +40,7 @@ internal sealed class SqliteNotificationStore(SqliteDatabase database) : INotifi
                 .With("$error", notification.LastError)
                 .With("$closed", notification.ClosedAt is { } closed ? Time(closed) : null)
                 .With("$since", Time(notification.CreatedAt) - window.Ticks)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken) == 1;
+                .ExecuteAsync(CancellationToken.None), cancellationToken) == 1;
 
     public async Task<IReadOnlyList<Notification>> LeaseDueAsync(DateTimeOffset now, TimeSpan lease, int max, CancellationToken cancellationToken)
     {
@@ -86,7 +86,7 @@ internal sealed class SqliteNotificationStore(SqliteDatabase database) : INotifi
                 .With("$attempts", attempts)
                 .With("$error", lastError)
                 .With("$at", Time(at))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
     }
 
     public Task RescheduleAsync(Guid notificationId, int attempts, string lastError, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
@@ -100,7 +100,7 @@ internal sealed class SqliteNotificationStore(SqliteDatabase database) : INotifi
                 .With("$attempts", attempts)
                 .With("$error", lastError)
                 .With("$due", Time(dueAt))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<Notification?> FindAsync(Guid notificationId, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>
@@ -140,7 +140,7 @@ internal sealed class SqliteNotificationStore(SqliteDatabase database) : INotifi
                 .With("$conversation", Id(link.ConversationId))
                 .With("$expires", Time(link.ExpiresAt))
                 .With("$used", link.UsedAt is { } used ? Time(used) : null)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<NotificationLink?> UseLinkAsync(byte[] tokenHash, DateTimeOffset at, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
@@ -153,7 +153,7 @@ internal sealed class SqliteNotificationStore(SqliteDatabase database) : INotifi
                 await connection.Command("UPDATE notification_links SET used_at = $at WHERE token_hash = $token;", transaction)
                     .With("$token", tokenHash)
                     .With("$at", Time(at))
-                    .ExecuteNonQueryAsync(CancellationToken.None);
+                    .ExecuteAsync(CancellationToken.None);
             }
 
             return link;

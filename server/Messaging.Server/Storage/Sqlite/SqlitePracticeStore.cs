@@ -19,7 +19,7 @@ internal sealed class SqlitePracticeStore(SqliteDatabase database) : IPracticeSt
                 .With("$id", Id(practice.Id))
                 .With("$name", practice.Name)
                 .With("$created", Time(practice.CreatedAt))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<Practice?> FindAsync(Guid practiceId, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>
@@ -35,14 +35,14 @@ internal sealed class SqlitePracticeStore(SqliteDatabase database) : IPracticeSt
                 .With("$account", Id(membership.AccountId))
                 .With("$role", membership.Role)
                 .With("$since", Time(membership.Since))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken) == 1;
+                .ExecuteAsync(CancellationToken.None), cancellationToken) == 1;
 
     public Task<int> RemoveMembershipsAsync(Guid practiceId, Guid accountId, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, transaction) =>
             connection.Command("DELETE FROM memberships WHERE practice_id = $practice AND account_id = $account;", transaction)
                 .With("$practice", Id(practiceId))
                 .With("$account", Id(accountId))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<IReadOnlyList<Membership>> ListForAccountsAsync(IReadOnlyCollection<Guid> accountIds, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<Membership>>(async connection =>

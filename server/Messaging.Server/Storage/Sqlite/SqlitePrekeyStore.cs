@@ -67,7 +67,7 @@ internal sealed class SqlitePrekeyStore(SqliteDatabase database) : IPrekeyStore
             {
                 await connection.Command($"DELETE FROM {table} WHERE device_id = $device;", transaction)
                     .With("$device", Id(deviceId))
-                    .ExecuteNonQueryAsync(CancellationToken.None);
+                    .ExecuteAsync(CancellationToken.None);
             }
 
             return 0;
@@ -155,7 +155,7 @@ internal sealed class SqlitePrekeyStore(SqliteDatabase database) : IPrekeyStore
                 """, transaction)
             .With("$device", device).With("$kind", kind).With("$id", (long)key.Id)
             .With("$public", key.PublicKey).With("$signature", key.Signature).With("$at", at)
-            .ExecuteNonQueryAsync(CancellationToken.None);
+            .ExecuteAsync(CancellationToken.None);
     }
 
     private static async Task InsertAsync(

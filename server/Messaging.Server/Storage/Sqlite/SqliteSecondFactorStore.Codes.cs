@@ -22,7 +22,7 @@ internal sealed partial class SqliteSecondFactorStore
                 .With("$purpose", code.Purpose)
                 .With("$hash", code.CodeHash)
                 .With("$expires", Time(code.ExpiresAt))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<bool> TryUseCodeAsync(
         Guid accountId, string purpose, byte[] codeHash, DateTimeOffset at, int maxAttempts, CancellationToken cancellationToken) =>
@@ -64,7 +64,7 @@ internal sealed partial class SqliteSecondFactorStore
                         transaction)
                     .With("$account", Id(accountId))
                     .With("$purpose", purpose)
-                    .ExecuteNonQueryAsync(CancellationToken.None);
+                    .ExecuteAsync(CancellationToken.None);
             }
 
             return false;
@@ -74,5 +74,5 @@ internal sealed partial class SqliteSecondFactorStore
         connection.Command("DELETE FROM one_time_codes WHERE account_id = $account AND purpose = $purpose;", transaction)
             .With("$account", Id(accountId))
             .With("$purpose", purpose)
-            .ExecuteNonQueryAsync(CancellationToken.None);
+            .ExecuteAsync(CancellationToken.None);
 }

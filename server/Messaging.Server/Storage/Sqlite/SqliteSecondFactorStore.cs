@@ -25,7 +25,7 @@ internal sealed partial class SqliteSecondFactorStore(SqliteDatabase database) :
                 .With("$confirmed", secret.Confirmed ? 1 : 0)
                 .With("$step", secret.LastUsedStep)
                 .With("$created", Time(secret.CreatedAt))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<TotpSecret?> FindTotpAsync(Guid accountId, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>
@@ -40,14 +40,14 @@ internal sealed partial class SqliteSecondFactorStore(SqliteDatabase database) :
                     "UPDATE totp_secrets SET last_used_step = $step, confirmed = 1 WHERE account_id = $account AND last_used_step < $step;", transaction)
                 .With("$account", Id(accountId))
                 .With("$step", step)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken) == 1;
+                .ExecuteAsync(CancellationToken.None), cancellationToken) == 1;
 
     public Task ReplaceRecoveryCodesAsync(Guid accountId, IReadOnlyList<byte[]> codeHashes, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             await connection.Command("DELETE FROM recovery_codes WHERE account_id = $account;", transaction)
                 .With("$account", Id(accountId))
-                .ExecuteNonQueryAsync(CancellationToken.None);
+                .ExecuteAsync(CancellationToken.None);
             await using var insert = connection.Command(
                 "INSERT OR IGNORE INTO recovery_codes (account_id, code_hash) VALUES ($account, $hash);", transaction);
             insert.With("$account", Id(accountId));
@@ -68,7 +68,7 @@ internal sealed partial class SqliteSecondFactorStore(SqliteDatabase database) :
                 .With("$account", Id(accountId))
                 .With("$hash", codeHash)
                 .With("$at", Time(at))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken) == 1;
+                .ExecuteAsync(CancellationToken.None), cancellationToken) == 1;
 
     public Task<int> CountUnusedRecoveryCodesAsync(Guid accountId, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection =>
@@ -85,7 +85,7 @@ internal sealed partial class SqliteSecondFactorStore(SqliteDatabase database) :
                 .With("$count", (long)passkey.SignCount)
                 .With("$handle", passkey.UserHandle)
                 .With("$created", Time(passkey.CreatedAt))
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken);
+                .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<IReadOnlyList<Passkey>> ListPasskeysAsync(Guid accountId, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<Passkey>>(async connection =>
@@ -104,7 +104,7 @@ internal sealed partial class SqliteSecondFactorStore(SqliteDatabase database) :
             connection.Command("UPDATE passkeys SET sign_count = $count WHERE credential_id = $credential;", transaction)
                 .With("$credential", credentialId)
                 .With("$count", (long)signCount)
-                .ExecuteNonQueryAsync(CancellationToken.None), cancellationToken) == 1;
+                .ExecuteAsync(CancellationToken.None), cancellationToken) == 1;
 
     private static Passkey MapPasskey(SqliteDataReader r) =>
         new(r.GetBytes(0), r.GetId(1), r.GetBytes(2), checked((uint)r.GetInt64(3)), r.GetBytes(4), r.GetTime(5));

@@ -24,7 +24,7 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
                 .With("$created", Time(family.CreatedAt))
                 .With("$used", Time(family.LastUsedAt))
                 .With("$revoked", family.RevokedAt is { } revoked ? Time(revoked) : null)
-                .ExecuteNonQueryAsync(CancellationToken.None);
+                .ExecuteAsync(CancellationToken.None);
             return await InsertTokenAsync(connection, transaction, firstTokenHash, family.Id, family.CreatedAt);
         }, cancellationToken);
 
@@ -58,12 +58,12 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
             await connection.Command("UPDATE refresh_tokens SET used_at = $at WHERE token_hash = $token;", transaction)
                 .With("$token", presentedTokenHash)
                 .With("$at", Time(at))
-                .ExecuteNonQueryAsync(CancellationToken.None);
+                .ExecuteAsync(CancellationToken.None);
             await InsertTokenAsync(connection, transaction, nextTokenHash, family.Id, at);
             await connection.Command("UPDATE session_families SET last_used_at = $at WHERE id = $id;", transaction)
                 .With("$id", Id(family.Id))
                 .With("$at", Time(at))
-                .ExecuteNonQueryAsync(CancellationToken.None);
+                .ExecuteAsync(CancellationToken.None);
             return new RotationOutcome.Rotated(family with { LastUsedAt = at });
         }, cancellationToken);
 
@@ -86,14 +86,14 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
         connection.Command($"UPDATE session_families SET revoked_at = $at WHERE {where} AND revoked_at IS NULL;", transaction)
             .With("$key", key)
             .With("$at", Time(at))
-            .ExecuteNonQueryAsync(CancellationToken.None);
+            .ExecuteAsync(CancellationToken.None);
 
     private static Task<int> InsertTokenAsync(SqliteConnection connection, SqliteTransaction transaction, byte[] tokenHash, Guid familyId, DateTimeOffset issuedAt) =>
         connection.Command("INSERT INTO refresh_tokens (token_hash, family_id, issued_at) VALUES ($token, $family, $at);", transaction)
             .With("$token", tokenHash)
             .With("$family", Id(familyId))
             .With("$at", Time(issuedAt))
-            .ExecuteNonQueryAsync(CancellationToken.None);
+            .ExecuteAsync(CancellationToken.None);
 
     private static SessionFamily Map(SqliteDataReader r, int first) =>
         new(r.GetId(first), r.GetId(first + 1), r.GetId(first + 2), r.GetTime(first + 3), r.GetTime(first + 4), r.GetNullableTime(first + 5));

@@ -25,6 +25,11 @@ internal static class SqliteValues
 
     public static byte[] GetBytes(this SqliteDataReader reader, int ordinal) => (byte[])reader.GetValue(ordinal);
 
+    /// <summary>
+    /// A command to run once through <see cref="ExecuteAsync"/> or <see cref="ReadAllAsync"/>, which dispose it. A
+    /// command left undisposed stays in its connection's command list, and pooled connections live for the whole
+    /// process: the list grows with every statement and each later dispose scans it (it took a third of the CPU).
+    /// </summary>
     public static SqliteCommand Command(this SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         var command = connection.CreateCommand();
@@ -54,8 +59,19 @@ internal static class SqliteValues
         return command;
     }
 
+    /// <summary>Runs the command once and disposes it; returns the number of rows changed.</summary>
+    public static async Task<int> ExecuteAsync(this SqliteCommand command, CancellationToken cancellationToken)
+    {
+        await using (command)
+        {
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Runs the command once, maps every row, and disposes it.</summary>
     public static async Task<List<T>> ReadAllAsync<T>(this SqliteCommand command, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
     {
+        await using var owned = command;
         var results = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
