@@ -9,8 +9,8 @@ namespace Messaging.Server.Hosting;
 /// on the way (Redis down, a node dying) costs latency, not data, because the device drains its queue on reconnect.
 /// </summary>
 /// <remarks>
-/// Closing a device's connections reaches every node through <see cref="ClusterAborts"/> (a Redis channel of its
-/// own). Node-local on purpose: the rate-limit buckets (each node keeps its own).
+/// Closing a device's connections and emptying the send path's route cache reach every node through
+/// <see cref="ClusterSignals"/> (Redis channels of their own). Node-local on purpose: the rate-limit buckets (each node keeps its own).
 /// </remarks>
 internal static class ScaleOut
 {
@@ -35,8 +35,8 @@ internal static class ScaleOut
             redis.Configuration.ClientName = $"messaging-{Environment.MachineName}-{Environment.ProcessId}";
         });
         services.AddSingleton(options);
-        services.AddSingleton<ClusterAborts>();
-        services.AddHostedService(sp => sp.GetRequiredService<ClusterAborts>());
+        services.AddSingleton<ClusterSignals>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterSignals>());
         return services;
     }
 }

@@ -10,7 +10,7 @@ namespace Messaging.Server.Tests.ScaleOut;
 /// Two server processes share one store (one SQLite file in WAL mode, one key file) and a real Redis backplane;
 /// clients reach them through a TCP load balancer. A push crosses nodes live, and when a node is killed with
 /// SIGKILL in the middle of a burst, its clients reconnect to the other node and nothing acknowledged is lost or
-/// delivered twice. Revoking a device on one node closes its connections on the other.
+/// delivered twice. Revoking a device on one node closes its connections on the other and empties its route cache.
 /// </summary>
 public sealed class TwoNodeTests : IAsyncLifetime
 {
@@ -114,6 +114,43 @@ public sealed class TwoNodeTests : IAsyncLifetime
 
             await closed.Task.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
         }
+    }
+
+    [Fact]
+    public async Task RevokeDevice_OnNodeA_IsSeenByTheNextSendOnNodeBWhoseRouteWasCached()
+    {
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var sender = await ConnectAsync(alice, preferB, MessagingProtocol.MessagePack);
+        var bobKept = await scenario.RegisterDeviceAsync(bob);
+        var bobRevoked = await scenario.RegisterDeviceAsync(bob);
+        await sender.SendTextAsync(conversation, cipher, "warms node B's route cache");
+
+        await scenario.Api.DeleteDeviceAsync(await scenario.FreshTokenAsync(bob), bobRevoked.DeviceId);
+
+        // Node A's notice reaches B through Redis; waiting less than the cache's MaxAge, only the notice explains it.
+        MessagingException? refused = null;
+        await Eventually.WaitAsync(
+            async () =>
+            {
+                try
+                {
+                    await sender.SendAsync(conversation, MessagingClient.NewMessageId(), [
+                        new OutgoingCopy { DeviceId = bobKept.DeviceId, Ciphertext = cipher.Seal("kept") },
+                        new OutgoingCopy { DeviceId = bobRevoked.DeviceId, Ciphertext = cipher.Seal("revoked") },
+                    ]);
+                    return false;
+                }
+                catch (MessagingException e)
+                {
+                    refused = e;
+                    return true;
+                }
+            },
+            "node B to see the revocation made on node A",
+            Server.Features.Conversations.SendRoutes.MaxAge / 2);
+
+        Assert.Equal(ErrorCodes.DevicesChanged, refused?.Code);
+        Assert.Equal([bobRevoked.DeviceId], refused?.HubError?.ExtraDevices ?? []);
     }
 
     [Fact]

@@ -117,6 +117,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationWorld world) : IClassF
             case "POST /api/conversations (A, with a secretary of A)":
                 return Http(HttpMethod.Post, Routes.Conversations, new CreateConversationRequest(world.PracticeA, [world.SecondSecretaryA.AccountId]));
             case "POST /api/conversations (B, with patient B)":
+                // The rows share one world in no fixed order: the withdrawal row below may have run already.
+                await api.GiveConsentAsync(world["patientB"].Token!, await world.Scenario.TermsVersionAsync());
                 return Http(HttpMethod.Post, Routes.Conversations, new CreateConversationRequest(world.PracticeB, [world["patientB"].Person!.AccountId]));
             case "GET /api/conversations":
                 return Http(HttpMethod.Get, Routes.Conversations);

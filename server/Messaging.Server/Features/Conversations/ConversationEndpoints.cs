@@ -9,7 +9,7 @@ namespace Messaging.Server.Features.Conversations;
 internal static class ConversationEndpoints
 {
     public static IServiceCollection AddConversations(this IServiceCollection services) =>
-        services.AddSingleton<ConversationService>();
+        services.AddSingleton<ConversationService>().AddSingleton<SendRoutes>().AddSingleton<RoutingChanges>();
 
     public static IEndpointRouteBuilder MapConversationEndpoints(this IEndpointRouteBuilder app)
     {

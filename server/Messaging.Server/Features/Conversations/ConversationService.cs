@@ -10,6 +10,7 @@ internal sealed class ConversationService(
     IConversationStore conversations,
     IDeviceStore devices,
     PracticeAccess access,
+    SendRoutes routes,
     AuditTrail audit,
     TimeProvider time)
 {
@@ -90,25 +91,20 @@ internal sealed class ConversationService(
     }
 
     /// <summary>
-    /// The send path's check in one pass: the conversation and who takes part in it now, if the caller does; otherwise
-    /// null, audited like <see cref="FindForMemberAsync"/>.
+    /// The send path's check in one (usually cached) lookup: who the message goes to, if the caller takes part in the
+    /// conversation now; otherwise null, audited like <see cref="FindForMemberAsync"/>.
     /// </summary>
-    public async Task<(Conversation Conversation, Participants Participants)?> FindForSendAsync(Caller caller, Guid conversationId, CancellationToken cancellationToken)
+    public async Task<SendRoute?> FindForSendAsync(Caller caller, Guid conversationId, CancellationToken cancellationToken)
     {
-        var conversation = await conversations.FindAsync(conversationId, cancellationToken);
-        var participants = conversation is null ? null : await access.ParticipantsOfAsync(conversation, cancellationToken);
-        if (conversation is null || participants is null || !participants.AccountIds.Contains(caller.AccountId))
+        var route = await routes.FindAsync(conversationId, cancellationToken);
+        if (route is null || !route.Participants.AccountIds.Contains(caller.AccountId))
         {
             await audit.DeniedAsync("message.send", caller.AccountId, caller.DeviceId, conversationId.ToString(), ErrorCodes.NotAMember, cancellationToken);
             return null;
         }
 
-        return (conversation, participants);
+        return route;
     }
-
-    /// <summary>The active devices of the participants: the devices a message must be encrypted for.</summary>
-    public Task<IReadOnlyList<Device>> DevicesOfAsync(Participants participants, CancellationToken cancellationToken) =>
-        participants.AccountIds.Count == 0 ? Task.FromResult<IReadOnlyList<Device>>([]) : devices.ListActiveAsync([.. participants.AccountIds], cancellationToken);
 
     /// <summary>
     /// Every active device of every member who takes part now: the devices a message must be encrypted for. A

@@ -39,14 +39,12 @@ internal sealed partial class DeliveryService(
             return new SendResult { Error = Problems.Hub(ErrorCodes.RateLimited, "Too many messages: retry later.") };
         }
 
-        if (await conversations.FindForSendAsync(caller, request.ConversationId, cancellationToken) is not var (conversation, participants))
+        if (await conversations.FindForSendAsync(caller, request.ConversationId, cancellationToken) is not var (conversation, participants, activeDevices))
         {
             return new SendResult { Error = Problems.Hub(ErrorCodes.NotAMember, "You are not a member of this conversation.") };
         }
 
-        // One read gives the recipients and proves the sender's device still active (the caller takes part, so its
-        // active devices are in the list).
-        var activeDevices = await conversations.DevicesOfAsync(participants, cancellationToken);
+        // The caller takes part, so the route's active devices hold the sender's device unless it was revoked.
         if (!activeDevices.Any(d => d.Id == deviceId))
         {
             return new SendResult { Error = Problems.Hub(ErrorCodes.DeviceRevoked, "This device was revoked.") };

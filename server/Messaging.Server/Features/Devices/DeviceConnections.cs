@@ -5,7 +5,7 @@ namespace Messaging.Server.Features.Devices;
 
 /// <summary>
 /// The hub connections open on this node, per device, so that revoking a device can close them; with several nodes,
-/// <see cref="Hosting.ClusterAborts"/> carries each abort to the others.
+/// <see cref="Hosting.ClusterSignals"/> carries each abort to the others.
 /// </summary>
 internal sealed class DeviceConnections
 {

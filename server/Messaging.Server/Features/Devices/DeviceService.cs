@@ -2,6 +2,7 @@ using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Accounts.Sessions;
 using Messaging.Server.Features.Audit;
+using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Keys;
 using Messaging.Server.Features.Practices;
@@ -16,6 +17,7 @@ internal sealed class DeviceService(
     ISessionStore sessions,
     PracticeAccess access,
     DeviceConnections connections,
+    RoutingChanges routing,
     AuditTrail audit,
     TimeProvider time)
 {
@@ -38,6 +40,7 @@ internal sealed class DeviceService(
     {
         var device = new Device(Guid.NewGuid(), caller.AccountId, request.Identity, time.GetUtcNow(), null);
         await devices.AddAsync(device, cancellationToken);
+        routing.Changed();
         await audit.SucceededAsync("device.register", caller.AccountId, device.Id, null, cancellationToken);
         return device;
     }
@@ -61,6 +64,7 @@ internal sealed class DeviceService(
 
         if (await devices.RevokeAsync(deviceId, time.GetUtcNow(), cancellationToken))
         {
+            routing.Changed();
             await messages.DeleteQueueAsync(deviceId, cancellationToken);
             await prekeys.DeleteDeviceAsync(deviceId, cancellationToken);
             await sessions.RevokeForDeviceAsync(deviceId, time.GetUtcNow(), cancellationToken);

@@ -1,6 +1,7 @@
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Audit;
+using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ internal sealed class ConsentService(
     IAccountStore accounts,
     IDeviceStore devices,
     IMessageStore messages,
+    RoutingChanges routing,
     AuditTrail audit,
     IOptions<AccountOptions> options,
     TimeProvider time)
@@ -35,6 +37,7 @@ internal sealed class ConsentService(
 
         var consent = new Consent(termsVersion, time.GetUtcNow(), null);
         await accounts.SetConsentAsync(caller.AccountId, consent, cancellationToken);
+        routing.Changed();
         await audit.SucceededAsync("consent.give", caller.AccountId, caller.DeviceId, termsVersion, cancellationToken);
         return ToInfo(consent);
     }
@@ -50,6 +53,7 @@ internal sealed class ConsentService(
         var now = time.GetUtcNow();
         var consent = (account.Consent ?? new Consent(options.Value.TermsVersion, now, null)) with { WithdrawnAt = account.Consent?.WithdrawnAt ?? now };
         await accounts.SetConsentAsync(account.Id, consent, cancellationToken);
+        routing.Changed();
         foreach (var device in await devices.ListActiveAsync([account.Id], cancellationToken))
         {
             await messages.DeleteQueueAsync(device.Id, cancellationToken);

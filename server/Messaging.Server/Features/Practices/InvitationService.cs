@@ -2,6 +2,7 @@ using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Accounts.SecondFactor;
 using Messaging.Server.Features.Audit;
+using Messaging.Server.Features.Conversations;
 using Messaging.Server.Features.Notifications.Email;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +23,7 @@ internal sealed class InvitationService(
     PersonalDataProtector personalData,
     EmailIndex emailIndex,
     AccountMail mail,
+    RoutingChanges routing,
     AuditTrail audit,
     IOptions<AccountOptions> options,
     TimeProvider time)
@@ -149,6 +151,7 @@ internal sealed class InvitationService(
         }
 
         await practices.AddMembershipAsync(new Membership(invitation.PracticeId, account.Id, invitation.Role, now), cancellationToken);
+        routing.Changed();
         await audit.SucceededAsync("invitation.accept", account.Id, null, invitation.Id.ToString(), cancellationToken);
         if (consent is not null)
         {

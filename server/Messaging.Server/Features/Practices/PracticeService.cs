@@ -1,6 +1,7 @@
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Audit;
+using Messaging.Server.Features.Conversations;
 
 namespace Messaging.Server.Features.Practices;
 
@@ -11,6 +12,7 @@ internal sealed class PracticeService(
     InvitationService invitations,
     PracticeAccess access,
     PersonalDataProtector personalData,
+    RoutingChanges routing,
     AuditTrail audit,
     TimeProvider time)
 {
@@ -56,6 +58,7 @@ internal sealed class PracticeService(
         }
 
         await practices.RemoveMembershipsAsync(practiceId, accountId, cancellationToken);
+        routing.Changed();
         await audit.SucceededAsync("practice.remove-member", caller.AccountId, caller.DeviceId, accountId.ToString(), cancellationToken);
         return true;
     }
