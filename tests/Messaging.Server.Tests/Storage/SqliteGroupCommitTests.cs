@@ -29,7 +29,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
             await connection.Command("INSERT INTO audit_events (id, at, action, outcome) VALUES ($id, $at, 'test', 'success');", transaction)
                 .With("$id", $"write-{i}")
                 .With("$at", i)
-                .ExecuteNonQueryAsync();
+                .ExecuteAsync(CancellationToken.None);
             return i == 77 ? throw new InvalidOperationException("this write fails after its insert") : i;
         }, CancellationToken.None)).ToList();
 

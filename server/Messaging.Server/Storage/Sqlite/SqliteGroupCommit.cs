@@ -16,11 +16,14 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
 
     private readonly Channel<IWrite> queue = Channel.CreateUnbounded<IWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<SqliteConnection> open;
+    private readonly Func<SqliteConnection, Task<long>> checkpoint;
     private readonly Task writer;
+    private int checkpointRequested;
 
-    public SqliteGroupCommit(Func<SqliteConnection> open)
+    public SqliteGroupCommit(Func<SqliteConnection> open, Func<SqliteConnection, Task<long>> checkpoint)
     {
         this.open = open;
+        this.checkpoint = checkpoint;
         writer = Task.Run(WriteLoopAsync);
     }
 
@@ -40,6 +43,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         var write = new Write<T>(work, cancellationToken);
         return queue.Writer.TryWrite(write) ? write.Task : Task.FromException<T>(new ObjectDisposedException(nameof(SqliteGroupCommit)));
     }
+
+    /// <summary>Asks the writer to run a checkpoint after its next commit (see <see cref="SqliteDatabase"/>).</summary>
+    public void RequestCheckpoint() => Volatile.Write(ref checkpointRequested, 1);
 
     public async ValueTask DisposeAsync()
     {
@@ -77,6 +83,10 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                         await connection.DisposeAsync();
                         connection = null;
                     }
+                    else if (Interlocked.Exchange(ref checkpointRequested, 0) == 1)
+                    {
+                        await CheckpointQuietlyAsync(connection);
+                    }
                 }
             }
         }
@@ -86,6 +96,19 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             {
                 await connection.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>Between commits, so no write waits on more than the frames the background checkpoint left.</summary>
+    private async Task CheckpointQuietlyAsync(SqliteConnection connection)
+    {
+        try
+        {
+            await checkpoint(connection);
+        }
+        catch (SqliteException)
+        {
+            // A reader's snapshot or another process held it back: the next request tries again.
         }
     }
 
