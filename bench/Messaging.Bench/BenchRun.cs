@@ -6,8 +6,8 @@ using Messaging.Bench.Targets;
 namespace Messaging.Bench;
 
 /// <summary>
-/// One run: the durable server (peak, then half of its peak), the bare relay (the same), then the idle connection
-/// test; the tables go to standard output, progress to standard error, the chart to an SVG file.
+/// One run: the durable server (peak, then half of its peak, then the peak again beside a deep backlog that is then
+/// drained), the bare relay (the same two phases), then the idle connection test; the tables go to standard output, progress to standard error, the chart to an SVG file.
 /// </summary>
 internal static class BenchRun
 {
@@ -20,6 +20,7 @@ internal static class BenchRun
         Progress($"durable server: starting, {settings.Devices} devices (accounts, conversations, devices and tokens over HTTP)");
         await durable.StartAsync(settings.Devices);
         var server = await MeasureAsync(durable, settings, payloads);
+        var backlog = settings.Backlog > 0 ? await BacklogTest.RunAsync(durable, settings, payloads) : null;
         await durable.StopServerAsync();
 
         TargetResult relayResult;
@@ -37,7 +38,7 @@ internal static class BenchRun
             connections = await ConnectionTest.RunAsync(durable.Data, durable.People, settings);
         }
 
-        var tables = ResultTables.Render(settings, server, relayResult, connections);
+        var tables = ResultTables.Render(settings, server, relayResult, backlog, connections);
         Console.WriteLine(tables);
         LatencyChart.Write(
             settings.ChartPath,

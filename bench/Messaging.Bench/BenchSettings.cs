@@ -11,6 +11,7 @@ internal sealed record BenchSettings(
     int MinSize,
     int MaxSize,
     int Connections,
+    int Backlog,
     TimeSpan IdleHold,
     string ChartPath,
     string? MarkdownPath,
@@ -24,11 +25,12 @@ internal sealed record BenchSettings(
     public static readonly Option<int?> DevicesOption = new("--devices") { Description = "Simulated devices, in pairs that write to each other (default 100; quick 20)." };
     public static readonly Option<string> SizesOption = new("--sizes") { Description = "Envelope sizes in bytes, MIN-MAX, drawn uniformly.", DefaultValueFactory = _ => "512-4096" };
     public static readonly Option<int?> ConnectionsOption = new("--connections") { Description = "Authenticated idle connections to hold; 0 skips the test (default 10000; quick 500)." };
+    public static readonly Option<int?> BacklogOption = new("--backlog") { Description = "Copies to pile up for offline devices before measuring the peak again and draining them; 0 skips (default 100000; quick 2000)." };
     public static readonly Option<string?> ChartOption = new("--chart") { Description = "Where to write the latency chart (SVG); default artifacts/bench/benchmarks-latency.svg." };
     public static readonly Option<string?> MarkdownOption = new("--markdown") { Description = "Also write the result tables (Markdown) to this file." };
     public static readonly Option<bool> QuickOption = new("--quick") { Description = "A smoke run of about thirty seconds: 20 devices, 1 + 2 s phases, 500 connections." };
 
-    public static IEnumerable<Option> All => [DurationOption, WarmupOption, DevicesOption, SizesOption, ConnectionsOption, ChartOption, MarkdownOption, QuickOption];
+    public static IEnumerable<Option> All => [DurationOption, WarmupOption, DevicesOption, SizesOption, ConnectionsOption, BacklogOption, ChartOption, MarkdownOption, QuickOption];
 
     public static BenchSettings From(ParseResult result, string repositoryRoot)
     {
@@ -44,6 +46,7 @@ internal sealed record BenchSettings(
             minSize,
             maxSize,
             result.GetValue(ConnectionsOption) ?? (quick ? 500 : 10_000),
+            result.GetValue(BacklogOption) ?? (quick ? 2_000 : 100_000),
             TimeSpan.FromSeconds(quick ? 1 : 20),
             Path.GetFullPath(result.GetValue(ChartOption) ?? Path.Combine(repositoryRoot, "artifacts", "bench", "benchmarks-latency.svg")),
             result.GetValue(MarkdownOption) is { } markdown ? Path.GetFullPath(markdown) : null,
@@ -61,6 +64,8 @@ internal sealed record BenchSettings(
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSize, MinSize, "--sizes");
         ArgumentOutOfRangeException.ThrowIfNegative(Connections, "--connections");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Connections, 20_000, "--connections");
+        ArgumentOutOfRangeException.ThrowIfNegative(Backlog, "--backlog");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Backlog, 1_000_000, "--backlog");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Duration, TimeSpan.Zero, "--duration");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Duration, TimeSpan.FromMinutes(10), "--duration");
         ArgumentOutOfRangeException.ThrowIfNegative(Warmup.Ticks, "--warmup");

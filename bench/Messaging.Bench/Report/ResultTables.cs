@@ -17,7 +17,7 @@ internal static class ResultTables
     public const double TargetBytesPerConnection = 30 * 1024;
     public const int TargetConnections = 10_000;
 
-    public static string Render(BenchSettings settings, TargetResult server, TargetResult relay, ConnectionResult? connections)
+    public static string Render(BenchSettings settings, TargetResult server, TargetResult relay, BacklogResult? backlog, ConnectionResult? connections)
     {
         var text = new StringBuilder();
         var ratio = server.Peak.DeliveredPerSecond / relay.Peak.DeliveredPerSecond;
@@ -37,6 +37,11 @@ internal static class ResultTables
         Row(text, "target process peak working set (MiB)", MiB(server.PeakWorkingSetBytes), MiB(relay.PeakWorkingSetBytes), "");
         Row(text, "send errors / overloaded / undelivered at end", Health(server), Health(relay), "");
         text.AppendLine();
+
+        if (backlog is not null)
+        {
+            Backlog(text, server.Peak, backlog);
+        }
 
         if (connections is not null)
         {
@@ -72,6 +77,22 @@ internal static class ResultTables
         }
 
         return text.ToString();
+    }
+
+    private static void Backlog(StringBuilder text, PhaseResult empty, BacklogResult backlog)
+    {
+        var beside = backlog.PeakBeside;
+        text.AppendLine(Invariant($"### Deep backlog (durable server, {backlog.Waiting:N0} copies waiting for 10 offline devices)"));
+        text.AppendLine();
+        text.AppendLine("| | queues empty | beside the backlog | beside / empty |");
+        text.AppendLine("| --- | ---: | ---: | ---: |");
+        Row(text, "deliveries/s at peak (closed loop)", N(empty.DeliveredPerSecond), N(beside.DeliveredPerSecond), Percent(beside.DeliveredPerSecond / empty.DeliveredPerSecond));
+        Row(text, "latency at peak, p50 / p99 / p99.9 (ms)", Latency(empty), Latency(beside), "");
+        Row(text, "target process CPU per delivery at peak (µs)", N(empty.CpuMicrosecondsPerDelivery), N(beside.CpuMicrosecondsPerDelivery), Percent(beside.CpuMicrosecondsPerDelivery / empty.CpuMicrosecondsPerDelivery));
+        text.AppendLine();
+        text.AppendLine(Invariant(
+            $"The backlog was stored at {backlog.FillPerSecond:N0} copies/s (sends only, no recipient online); the database and its WAL then held {MiB(backlog.DatabaseBytes)} MiB. Draining it (Drain stream, acknowledgements of 100) took {backlog.DrainSeconds:N1} s for {backlog.Drained:N0} copies: {backlog.Drained / backlog.DrainSeconds:N0} copies/s, {backlog.DrainCpuMicrosecondsPerCopy:N0} µs of server CPU per copy."));
+        text.AppendLine();
     }
 
     private static void Row(StringBuilder text, string label, string server, string relay, string ratio) =>

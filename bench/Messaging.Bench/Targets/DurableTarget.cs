@@ -85,6 +85,58 @@ internal sealed class DurableTarget : BenchTarget
         }
     }
 
+    /// <summary>The database file with its WAL, in bytes.</summary>
+    public long DatabaseBytes => Directory.EnumerateFiles(Data.Path, "messaging.db*").Sum(f => new FileInfo(f).Length);
+
+    /// <summary>
+    /// Pairs whose sender is connected and whose recipient has a registered device that stays offline: what is sent
+    /// to it waits in the queue (<see cref="Load.BacklogTest"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<ParkedPair>> ParkAsync(int pairs)
+    {
+        var hub = new Uri(server.BaseAddress, Routes.Hub);
+        var parked = new ParkedPair[pairs];
+        await HubConnections.ForEachAsync(Enumerable.Range(0, pairs), 4, async (i, _) =>
+        {
+            var alice = await scenario.MemberAsync();
+            var bob = await scenario.MemberAsync();
+            var conversation = await scenario.ConversationAsync(alice, bob);
+            var sender = await ConnectAsync(hub, alice, conversation);
+            var offline = await scenario.RegisterDeviceAsync(bob);
+            sender.Peer = new BenchDevice(offline.DeviceId, conversation, connection: null!); // never connected: a send only needs its id
+            parked[i] = new ParkedPair(sender, bob, offline.DeviceId);
+        });
+        return parked;
+    }
+
+    /// <summary>
+    /// Connects the parked recipients and drains their queues as a client does (the Drain stream, acknowledgements of up
+    /// to <see cref="MaxAcksPerCall"/> copies); returns how many copies were acknowledged.
+    /// </summary>
+    public async Task<long> DrainParkedAsync(IReadOnlyList<ParkedPair> parked)
+    {
+        var hub = new Uri(server.BaseAddress, Routes.Hub);
+        var removed = 0L;
+        await HubConnections.ForEachAsync(parked, parked.Count, async (pair, cancellationToken) =>
+        {
+            var token = await scenario.DeviceSessionAsync(pair.Recipient, pair.RecipientDeviceId);
+            await using var connection = HubConnections.Create(hub, token.AccessToken);
+            await connection.StartAsync(cancellationToken);
+            var batch = new List<DeliveryRef>(MaxAcksPerCall);
+            await foreach (var delivery in connection.StreamAsync<Delivery>(HubMethods.Drain, cancellationToken))
+            {
+                batch.Add(new DeliveryRef { ConversationId = delivery.ConversationId, MessageId = delivery.MessageId });
+                if (batch.Count == MaxAcksPerCall)
+                {
+                    Interlocked.Add(ref removed, await AcknowledgeAsync(connection, batch));
+                }
+            }
+
+            Interlocked.Add(ref removed, await AcknowledgeAsync(connection, batch));
+        });
+        return removed;
+    }
+
     /// <summary>Stops the server process (its data stays, for the connection test) and disconnects the devices.</summary>
     public async Task StopServerAsync()
     {
@@ -126,6 +178,18 @@ internal sealed class DurableTarget : BenchTarget
         return new BenchDevice(device.DeviceId, conversation, connection);
     }
 
+    private static async Task<int> AcknowledgeAsync(HubConnection connection, List<DeliveryRef> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        var result = await connection.InvokeAsync<AcknowledgeResult>(HubMethods.Acknowledge, new AcknowledgeRequest { Deliveries = [.. batch] });
+        batch.Clear();
+        return result.Error is null ? result.Removed : throw new InvalidOperationException($"The server refused an acknowledgement: {result.Error.Code}");
+    }
+
     /// <summary>Acknowledges what arrived, up to <see cref="MaxAcksPerCall"/> copies per call, until the device disconnects.</summary>
     private async Task AcknowledgeLoopAsync(HubConnection connection, ChannelReader<DeliveryRef> received)
     {
@@ -153,3 +217,6 @@ internal sealed class DurableTarget : BenchTarget
         }
     }
 }
+
+/// <summary>A connected sender whose recipient's device stays offline until the drain.</summary>
+internal sealed record ParkedPair(BenchDevice Sender, TestPerson Recipient, Guid RecipientDeviceId);

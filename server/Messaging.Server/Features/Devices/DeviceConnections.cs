@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Messaging.Server.Features.Devices;
@@ -9,20 +10,29 @@ namespace Messaging.Server.Features.Devices;
 /// </summary>
 internal sealed class DeviceConnections
 {
-    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, HubCallerContext>> byDevice = new();
+    // A device has one connection, rarely two (a reconnect racing the old one's close): a small immutable array per
+    // device costs far less than a dictionary per device, and a device without connections leaves no entry behind.
+    private readonly ConcurrentDictionary<Guid, ImmutableArray<HubCallerContext>> byDevice = new();
 
     public void Add(Guid deviceId, HubCallerContext context) =>
-        byDevice.GetOrAdd(deviceId, _ => new()).TryAdd(context.ConnectionId, context);
+        byDevice.AddOrUpdate(deviceId, static (_, added) => [added], static (_, open, added) => open.Add(added), context);
 
     public void Remove(Guid deviceId, HubCallerContext context)
     {
-        if (byDevice.TryGetValue(deviceId, out var connections))
+        while (byDevice.TryGetValue(deviceId, out var open))
         {
-            connections.TryRemove(context.ConnectionId, out _);
+            var rest = open.Remove(context);
+            var done = rest.IsEmpty
+                ? byDevice.TryRemove(new KeyValuePair<Guid, ImmutableArray<HubCallerContext>>(deviceId, open))
+                : rest == open || byDevice.TryUpdate(deviceId, rest, open);
+            if (done)
+            {
+                return;
+            }
         }
     }
 
-    public bool IsConnected(Guid deviceId) => byDevice.TryGetValue(deviceId, out var connections) && !connections.IsEmpty;
+    public bool IsConnected(Guid deviceId) => byDevice.TryGetValue(deviceId, out var open) && !open.IsEmpty;
 
     /// <summary>Set when other nodes must hear of aborts (Redis configured).</summary>
     public Action<Guid>? Broadcast { get; set; }
@@ -37,9 +47,9 @@ internal sealed class DeviceConnections
     /// <summary>Closes the device's connections on this node.</summary>
     public void AbortLocal(Guid deviceId)
     {
-        if (byDevice.TryRemove(deviceId, out var connections))
+        if (byDevice.TryRemove(deviceId, out var open))
         {
-            foreach (var context in connections.Values)
+            foreach (var context in open)
             {
                 context.Abort();
             }
