@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the repository: the formatting gate, then every test project of the solution.
+# Runs every test of the repository: the formatting gate, every test project of the solution, a benchmark smoke run.
 # Prints one closing line "tests: N passed, N failed, N skipped" and exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -41,6 +41,20 @@ read -r passed failed skipped files <<<"$summary"
 grep -E "^\s+Skipped " "$results/console.log" | sed -E 's/^\s+/  /' | sort -u | head -n 5 || true
 if [ "$skipped" -gt 0 ]; then
   echo "note: $skipped tests skipped; set MESSAGING_TEST_MONGODB=mongodb://HOST:27017/?replicaSet=rs0 to run the MongoDB contract suite."
+fi
+
+# The benchmark is not a test of speed (docs/benchmarks.md holds measured runs), but it must keep working: a smoke
+# run drives every phase against the real server and the relay and must print its comparison table.
+echo "== benchmark smoke run (bench/Messaging.Bench --quick)"
+bench_status=0
+dotnet run --project bench/Messaging.Bench -c "$configuration" --no-build -- --quick --connections 200 \
+  --chart "$results/bench-smoke.svg" --markdown "$results/bench-smoke.md" > "$results/bench-smoke.out" 2> "$results/bench-smoke.err" || bench_status=$?
+if [ "$bench_status" -ne 0 ] || ! grep -q "Against the targets of issue 5" "$results/bench-smoke.out"; then
+  echo "benchmark smoke run failed (exit $bench_status):" >&2
+  tail -n 30 "$results/bench-smoke.err" >&2
+  status=1
+else
+  grep -E "deliveries/s at peak" "$results/bench-smoke.out" | head -n 1
 fi
 
 echo "tests: $passed passed, $failed failed, $skipped skipped"
