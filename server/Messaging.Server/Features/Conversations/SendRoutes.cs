@@ -5,7 +5,11 @@ using Messaging.Server.Features.Practices;
 namespace Messaging.Server.Features.Conversations;
 
 /// <summary>Who a message in the conversation goes to now: the participants and their active devices.</summary>
-internal sealed record SendRoute(Conversation Conversation, Participants Participants, IReadOnlyList<Device> ActiveDevices);
+internal sealed record SendRoute(Conversation Conversation, Participants Participants, IReadOnlyList<Device> ActiveDevices)
+{
+    /// <summary>The active devices' ids, made once per route: the send path checks every copy against them.</summary>
+    public IReadOnlySet<Guid> ActiveDeviceIds { get; } = ActiveDevices.Select(d => d.Id).ToHashSet();
+}
 
 /// <summary>
 /// The send path's one lookup, cached per conversation. Reading the conversation, the memberships, the patients'

@@ -39,19 +39,18 @@ internal sealed partial class DeliveryService(
             return new SendResult { Error = Problems.Hub(ErrorCodes.RateLimited, "Too many messages: retry later.") };
         }
 
-        if (await conversations.FindForSendAsync(caller, request.ConversationId, cancellationToken) is not var (conversation, participants, activeDevices))
+        if (await conversations.FindForSendAsync(caller, request.ConversationId, cancellationToken) is not { } route)
         {
             return new SendResult { Error = Problems.Hub(ErrorCodes.NotAMember, "You are not a member of this conversation.") };
         }
 
         // The caller takes part, so the route's active devices hold the sender's device unless it was revoked.
-        if (!activeDevices.Any(d => d.Id == deviceId))
+        if (!route.ActiveDeviceIds.Contains(deviceId))
         {
             return new SendResult { Error = Problems.Hub(ErrorCodes.DeviceRevoked, "This device was revoked.") };
         }
 
-        var recipientDevices = activeDevices.Where(d => d.Id != deviceId).ToList();
-        if (RecipientMismatch(request, [.. recipientDevices.Select(d => d.Id)]) is { } mismatch)
+        if (!CopiesFit(request, route.ActiveDeviceIds, deviceId) && RecipientMismatch(request, route.ActiveDeviceIds, deviceId) is { } mismatch)
         {
             // A retry is answered from the first attempt even if the devices changed since: that attempt was stored
             // as it was. The usual retry, with the same devices, is answered by the append below.
@@ -77,11 +76,7 @@ internal sealed partial class DeliveryService(
             await PushAsync(batch, result.Ack);
             if (!request.Direct)
             {
-                // After the commit, before the answer: a patient among the recipients gets an email if the message
-                // still waits when the notification comes due (Features/Notifications).
-                var copiedTo = recipientDevices.Select(d => d.AccountId).ToHashSet();
-                await notifications.ScheduleAsync(
-                    conversation, [.. participants.Patients.Where(p => p.Id != caller.AccountId && copiedTo.Contains(p.Id))], CancellationToken.None);
+                await NotifyPatientsAsync(route, caller, batch);
             }
         }
 
@@ -122,11 +117,29 @@ internal sealed partial class DeliveryService(
     }
 
     /// <summary>
-    /// A conversation message must cover exactly the current recipients; a direct one only some of them. Either way,
-    /// no copy may go to a device outside the conversation.
+    /// The usual case, without allocating: every copy goes to an active device other than the sender's, and a
+    /// conversation message covers all of them (copies name distinct devices: <see cref="SendValidation"/>).
     /// </summary>
-    private static HubError? RecipientMismatch(SendRequest request, HashSet<Guid> recipients)
+    private static bool CopiesFit(SendRequest request, IReadOnlySet<Guid> active, Guid senderDeviceId)
     {
+        foreach (var copy in request.Copies)
+        {
+            if (copy.DeviceId == senderDeviceId || !active.Contains(copy.DeviceId))
+            {
+                return false;
+            }
+        }
+
+        return request.Direct ? request.Copies.Count > 0 : request.Copies.Count == active.Count - 1;
+    }
+
+    /// <summary>
+    /// A conversation message must cover exactly the current recipients; a direct one only some of them. Either way,
+    /// no copy may go to a device outside the conversation (or to the sender's own).
+    /// </summary>
+    private static HubError? RecipientMismatch(SendRequest request, IReadOnlySet<Guid> active, Guid senderDeviceId)
+    {
+        var recipients = active.Where(id => id != senderDeviceId).ToHashSet();
         var given = request.Copies.Select(c => c.DeviceId).ToHashSet();
         var missing = request.Direct ? [] : recipients.Except(given).ToList();
         var extra = given.Except(recipients).ToList();
@@ -158,6 +171,23 @@ internal sealed partial class DeliveryService(
         }
 
         return Answer(request, new AppendResult(AppendStatus.Duplicate, earlier), deviceId);
+    }
+
+    /// <summary>
+    /// After the commit, before the answer: a patient among the recipients gets an email if the message still waits
+    /// when the notification comes due (Features/Notifications).
+    /// </summary>
+    private Task NotifyPatientsAsync(SendRoute route, Caller caller, MessageBatch batch)
+    {
+        if (route.Participants.Patients.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var copied = batch.Copies.Select(c => c.DeviceId).ToHashSet();
+        var copiedTo = route.ActiveDevices.Where(d => copied.Contains(d.Id)).Select(d => d.AccountId).ToHashSet();
+        return notifications.ScheduleAsync(
+            route.Conversation, [.. route.Participants.Patients.Where(p => p.Id != caller.AccountId && copiedTo.Contains(p.Id))], CancellationToken.None);
     }
 
     private async Task RepushAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken)

@@ -13,6 +13,9 @@ namespace Messaging.Server.Features.Delivery;
 [Authorize(Policy = Policies.Device)]
 internal sealed class MessagingHub(DeliveryService delivery, DeviceConnections connections, IDeviceStore devices) : Hub
 {
+    /// <summary>The caller is read from the token once per connection, not on every call (it cannot change).</summary>
+    private static readonly object CallerKey = new();
+
     public override async Task OnConnectedAsync()
     {
         var deviceId = DeviceId;
@@ -22,6 +25,7 @@ internal sealed class MessagingHub(DeliveryService delivery, DeviceConnections c
             return;
         }
 
+        Context.Items[CallerKey] = Caller;
         connections.Add(deviceId, Context);
         await Groups.AddToGroupAsync(Context.ConnectionId, DeliveryService.DeviceGroup(deviceId));
         await base.OnConnectedAsync();
@@ -45,7 +49,7 @@ internal sealed class MessagingHub(DeliveryService delivery, DeviceConnections c
     public IAsyncEnumerable<Contracts.Delivery> DrainAsync(CancellationToken cancellationToken) =>
         delivery.DrainAsync(DeviceId, cancellationToken);
 
-    private Caller Caller => Caller.From(Context.User!);
+    private Caller Caller => Context.Items.TryGetValue(CallerKey, out var caller) && caller is Caller known ? known : Caller.From(Context.User!);
 
     private Guid DeviceId => Caller.DeviceId ?? throw new HubException(ErrorCodes.DeviceRequired);
 }

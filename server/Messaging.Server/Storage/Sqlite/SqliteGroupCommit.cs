@@ -120,16 +120,16 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             await using var transaction = connection.BeginTransaction(deferred: false);
             for (var i = 0; i < batch.Count; i++)
             {
-                transaction.Save("w");
+                await connection.Reusable("SAVEPOINT w;", transaction).ExecuteAsync();
                 try
                 {
                     await batch[i].RunAsync(connection, transaction);
-                    transaction.Release("w");
+                    await connection.Reusable("RELEASE w;", transaction).ExecuteAsync();
                 }
                 catch (Exception e)
                 {
-                    transaction.Rollback("w");
-                    transaction.Release("w");
+                    await connection.Reusable("ROLLBACK TO w;", transaction).ExecuteAsync();
+                    await connection.Reusable("RELEASE w;", transaction).ExecuteAsync();
                     outcomes[i] = e;
                 }
             }

@@ -10,7 +10,10 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
         database.WriteAsync(async (connection, transaction) =>
         {
             // The idempotency check runs inside the write transaction, so two racing retries cannot both insert.
-            var existing = await FindAckAsync(connection, transaction, batch.ConversationId, batch.MessageId);
+            var existing = (await connection.Reusable(FindAckSql, transaction)
+                .Set("$c", Id(batch.ConversationId))
+                .Set("$m", Id(batch.MessageId))
+                .ReadAllAsync(MapAck)).SingleOrDefault();
             if (existing is not null)
             {
                 return existing.SenderDeviceId == batch.SenderDeviceId
@@ -25,7 +28,10 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
         }, cancellationToken);
 
     public Task<StoredAck?> FindAckAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken) =>
-        database.ReadAsync(connection => FindAckAsync(connection, null, conversationId, messageId));
+        database.ReadAsync(async connection => (await connection.Command(FindAckSql)
+            .With("$c", Id(conversationId))
+            .With("$m", Id(messageId))
+            .ReadAllAsync(MapAck, cancellationToken)).SingleOrDefault());
 
     public Task<IReadOnlyList<QueuedCopy>> ReadQueueAsync(
         Guid deviceId, QueuePosition? after, int limit, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -66,17 +72,13 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
     public Task<int> DeleteCopiesAsync(Guid deviceId, IReadOnlyCollection<CopyRef> copies, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            await using var delete = connection.Command(
+            var delete = connection.Reusable(
                 "DELETE FROM queue WHERE device_id = $device AND conversation_id = $conversation AND message_id = $message;", transaction);
-            var device = delete.Parameters.AddWithValue("$device", Id(deviceId));
-            var conversation = delete.Parameters.Add("$conversation", SqliteType.Text);
-            var message = delete.Parameters.Add("$message", SqliteType.Text);
+            delete.Set("$device", Id(deviceId));
             var removed = 0;
             foreach (var copy in copies.Distinct())
             {
-                conversation.Value = Id(copy.ConversationId);
-                message.Value = Id(copy.MessageId);
-                removed += await delete.ExecuteNonQueryAsync(CancellationToken.None);
+                removed += await delete.Set("$conversation", Id(copy.ConversationId)).Set("$message", Id(copy.MessageId)).ExecuteAsync();
             }
 
             return removed;
@@ -104,14 +106,10 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
         new(r.GetId(0), r.GetId(1), r.GetId(2), r.GetInt64(3), r.GetId(4), r.GetId(5), r.GetTime(6), r.GetBytes(7),
             new QueuePosition(r.GetInt64(8), r.GetId(1), r.GetInt64(3)));
 
-    private static async Task<StoredAck?> FindAckAsync(
-        SqliteConnection connection, SqliteTransaction? transaction, Guid conversationId, Guid messageId) =>
-        (await connection.Command(
-                "SELECT sender_device_id, sequence, accepted_at FROM messages WHERE conversation_id = $c AND message_id = $m;",
-                transaction)
-            .With("$c", Id(conversationId))
-            .With("$m", Id(messageId))
-            .ReadAllAsync(r => new StoredAck(r.GetId(0), r.GetInt64(1), r.GetTime(2)), CancellationToken.None)).SingleOrDefault();
+    private const string FindAckSql =
+        "SELECT sender_device_id, sequence, accepted_at FROM messages WHERE conversation_id = $c AND message_id = $m;";
+
+    private static StoredAck MapAck(SqliteDataReader r) => new(r.GetId(0), r.GetInt64(1), r.GetTime(2));
 
     /// <summary>
     /// Takes the conversation's next sequence number and an enqueue time that is strictly later than the previous
@@ -120,53 +118,49 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
     private static async Task<(long Sequence, long EnqueuedAt)> NextPositionAsync(
         SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch)
     {
-        var row = (await connection.Command(
+        var row = (await connection.Reusable(
                 """
                 UPDATE conversations
                 SET last_sequence = last_sequence + 1, last_enqueued_at = max(last_enqueued_at + 1, $now)
                 WHERE id = $c
                 RETURNING last_sequence, last_enqueued_at;
                 """, transaction)
-            .With("$c", Id(batch.ConversationId))
-            .With("$now", Time(batch.AcceptedAt))
-            .ReadAllAsync(r => (r.GetInt64(0), r.GetInt64(1)), CancellationToken.None)).SingleOrDefault();
+            .Set("$c", Id(batch.ConversationId))
+            .Set("$now", Time(batch.AcceptedAt))
+            .ReadAllAsync(r => (r.GetInt64(0), r.GetInt64(1)))).SingleOrDefault();
         return row == default ? throw new InvalidOperationException("The conversation does not exist.") : row;
     }
 
     private static Task<int> InsertMessageAsync(SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch, long sequence) =>
-        connection.Command(
+        connection.Reusable(
                 """
                 INSERT INTO messages (conversation_id, message_id, sender_account_id, sender_device_id, sequence, accepted_at, expires_at)
                 VALUES ($c, $m, $sa, $sd, $seq, $at, $exp);
                 """, transaction)
-            .With("$c", Id(batch.ConversationId))
-            .With("$m", Id(batch.MessageId))
-            .With("$sa", Id(batch.SenderAccountId))
-            .With("$sd", Id(batch.SenderDeviceId))
-            .With("$seq", sequence)
-            .With("$at", Time(batch.AcceptedAt))
-            .With("$exp", Time(batch.ExpiresAt))
-            .ExecuteAsync(CancellationToken.None);
+            .Set("$c", Id(batch.ConversationId))
+            .Set("$m", Id(batch.MessageId))
+            .Set("$sa", Id(batch.SenderAccountId))
+            .Set("$sd", Id(batch.SenderDeviceId))
+            .Set("$seq", sequence)
+            .Set("$at", Time(batch.AcceptedAt))
+            .Set("$exp", Time(batch.ExpiresAt))
+            .ExecuteAsync();
 
     private static async Task InsertCopiesAsync(
         SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch, long sequence, long enqueuedAt)
     {
-        await using var insert = connection.Command(
+        var insert = connection.Reusable(
             """
             INSERT INTO queue (device_id, enqueued_at, conversation_id, sequence, message_id, sender_account_id,
                                sender_device_id, accepted_at, expires_at, ciphertext)
             VALUES ($device, $enq, $c, $seq, $m, $sa, $sd, $at, $exp, $ciphertext);
             """, transaction);
-        insert.With("$enq", enqueuedAt).With("$c", Id(batch.ConversationId)).With("$seq", sequence)
-            .With("$m", Id(batch.MessageId)).With("$sa", Id(batch.SenderAccountId)).With("$sd", Id(batch.SenderDeviceId))
-            .With("$at", Time(batch.AcceptedAt)).With("$exp", Time(batch.ExpiresAt));
-        var device = insert.Parameters.Add("$device", SqliteType.Text);
-        var ciphertext = insert.Parameters.Add("$ciphertext", SqliteType.Blob);
+        insert.Set("$enq", enqueuedAt).Set("$c", Id(batch.ConversationId)).Set("$seq", sequence)
+            .Set("$m", Id(batch.MessageId)).Set("$sa", Id(batch.SenderAccountId)).Set("$sd", Id(batch.SenderDeviceId))
+            .Set("$at", Time(batch.AcceptedAt)).Set("$exp", Time(batch.ExpiresAt));
         foreach (var copy in batch.Copies)
         {
-            device.Value = Id(copy.DeviceId);
-            ciphertext.Value = copy.Ciphertext;
-            await insert.ExecuteNonQueryAsync(CancellationToken.None);
+            await insert.Set("$device", Id(copy.DeviceId)).Set("$ciphertext", copy.Ciphertext).ExecuteAsync();
         }
     }
 }
