@@ -21,7 +21,7 @@ internal sealed record BenchSettings(
     public const int MaxInFlight = 20_000;
 
     public static readonly Option<double?> DurationOption = new("--duration") { Description = "Measured seconds per load phase (default 15; quick 2)." };
-    public static readonly Option<double?> WarmupOption = new("--warmup") { Description = "Unmeasured seconds before each load phase (default 10, long enough for the JIT's last tier; quick 1)." };
+    public static readonly Option<double?> WarmupOption = new("--warmup") { Description = "Unmeasured seconds before each load phase (default 30, long enough for the JIT's tiers and PGO; quick 1)." };
     public static readonly Option<int?> DevicesOption = new("--devices") { Description = "Simulated devices, in pairs that write to each other (default 100; quick 20)." };
     public static readonly Option<string> SizesOption = new("--sizes") { Description = "Envelope sizes in bytes, MIN-MAX, drawn uniformly.", DefaultValueFactory = _ => "512-4096" };
     public static readonly Option<int?> ConnectionsOption = new("--connections") { Description = "Authenticated idle connections to hold; 0 skips the test (default 10000; quick 500)." };
@@ -40,7 +40,7 @@ internal sealed record BenchSettings(
         var maxSize = sizes.Length == 2 ? int.Parse(sizes[1], CultureInfo.InvariantCulture) : minSize;
         var devices = result.GetValue(DevicesOption) ?? (quick ? 20 : 100);
         var settings = new BenchSettings(
-            TimeSpan.FromSeconds(result.GetValue(WarmupOption) ?? (quick ? 1 : 10)),
+            TimeSpan.FromSeconds(result.GetValue(WarmupOption) ?? (quick ? 1 : 30)),
             TimeSpan.FromSeconds(result.GetValue(DurationOption) ?? (quick ? 2 : 15)),
             devices + (devices % 2),
             minSize,
