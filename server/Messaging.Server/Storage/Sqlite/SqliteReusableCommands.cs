@@ -50,15 +50,5 @@ internal readonly struct ReusableCommand(SqliteCommand command)
     /// <summary>Runs the statement (the write is committed whole with its batch: it is not cancelled midway).</summary>
     public Task<int> ExecuteAsync() => command.ExecuteNonQueryAsync(CancellationToken.None);
 
-    public async Task<List<T>> ReadAllAsync<T>(Func<SqliteDataReader, T> map)
-    {
-        var results = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(CancellationToken.None);
-        while (await reader.ReadAsync(CancellationToken.None))
-        {
-            results.Add(map(reader));
-        }
-
-        return results;
-    }
+    public Task<List<T>> ReadAllAsync<T>(Func<SqliteDataReader, T> map) => SqliteValues.ReadRowsAsync(command, map, CancellationToken.None);
 }

@@ -72,6 +72,12 @@ internal static class SqliteValues
     public static async Task<List<T>> ReadAllAsync<T>(this SqliteCommand command, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
     {
         await using var owned = command;
+        return await ReadRowsAsync(command, map, cancellationToken);
+    }
+
+    /// <summary>Runs the command and maps every row; the command stays the caller's.</summary>
+    public static async Task<List<T>> ReadRowsAsync<T>(SqliteCommand command, Func<SqliteDataReader, T> map, CancellationToken cancellationToken)
+    {
         var results = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -107,6 +107,28 @@ public sealed class DeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_RetryAfterTheDevicesChanged_ReturnsTheFirstAckInsteadOfDevicesChanged()
+    {
+        // The first attempt was stored for the devices of its time; its retry, encrypted for the same devices, must
+        // not be asked to cover a device registered since.
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobFirst = await scenario.RegisterDeviceAsync(bob);
+        var messageId = MessagingClient.NewMessageId();
+        List<OutgoingCopy> copies = [new OutgoingCopy { DeviceId = bobFirst.DeviceId, Ciphertext = cipher.Seal("once") }];
+        var first = await aliceDevice.SendAsync(conversation, messageId, copies);
+
+        var bobSecond = await scenario.RegisterDeviceAsync(bob);
+        var retry = await aliceDevice.SendAsync(conversation, messageId, copies);
+        var fresh = await Assert.ThrowsAsync<MessagingException>(() => aliceDevice.SendAsync(conversation, MessagingClient.NewMessageId(), copies));
+
+        Assert.Equal((first.Sequence, first.AcceptedAtUnixMs), (retry.Sequence, retry.AcceptedAtUnixMs));
+        Assert.Equal(ErrorCodes.DevicesChanged, fresh.Code);
+        Assert.Equal([bobSecond.DeviceId], fresh.HubError?.MissingDevices ?? []);
+        Assert.Single(await QueueAsync(bobFirst.DeviceId));
+    }
+
+    [Fact]
     public async Task Send_RetryOfAStoredMessage_PushesItsWaitingCopiesAgainAndStoresNothing()
     {
         // A node may store a message and die before pushing it: the sender's retry, answered as a duplicate by
