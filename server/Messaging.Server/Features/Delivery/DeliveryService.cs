@@ -2,7 +2,6 @@ using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Conversations;
 using Messaging.Server.Hosting;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
 namespace Messaging.Server.Features.Delivery;
@@ -17,14 +16,12 @@ internal sealed partial class DeliveryService(
     SendLimiter sendLimiter,
     Notifications.NotificationService notifications,
     Audit.AuditTrail audit,
-    IHubContext<MessagingHub> hub,
+    Devices.DevicePush push,
     IOptions<MessagingOptions> options,
     TimeProvider time,
     ILogger<DeliveryService> logger)
 {
     private DeliveryOptions Limits => options.Value.Delivery;
-
-    public static string DeviceGroup(Guid deviceId) => $"device:{deviceId:N}";
 
     public async Task<SendResult> SendAsync(Caller caller, Guid deviceId, SendRequest request, CancellationToken cancellationToken)
     {
@@ -212,7 +209,7 @@ internal sealed partial class DeliveryService(
     {
         try
         {
-            await hub.Clients.Group(DeviceGroup(deviceId)).SendAsync(HubMethods.Receive, delivery);
+            await push.SendAsync(deviceId, HubMethods.Receive, delivery);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
         {

@@ -34,6 +34,9 @@ internal sealed class DeviceConnections
 
     public bool IsConnected(Guid deviceId) => byDevice.TryGetValue(deviceId, out var open) && !open.IsEmpty;
 
+    /// <summary>The device's connections open on this node (usually one).</summary>
+    public ImmutableArray<HubCallerContext> Of(Guid deviceId) => byDevice.TryGetValue(deviceId, out var open) ? open : [];
+
     /// <summary>Set when other nodes must hear of aborts (Redis configured).</summary>
     public Action<Guid>? Broadcast { get; set; }
 

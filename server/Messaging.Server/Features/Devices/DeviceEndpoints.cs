@@ -11,6 +11,7 @@ internal static class DeviceEndpoints
     {
         services.AddSingleton<DeviceService>();
         services.AddSingleton<DeviceConnections>();
+        services.AddSingleton<DevicePush>();
         return services;
     }
 

@@ -2,9 +2,7 @@ using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Conversations;
-using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
-using Microsoft.AspNetCore.SignalR;
 using DeviceIdentity = Messaging.Protocol.Keys.DeviceIdentity;
 
 namespace Messaging.Server.Features.Keys;
@@ -17,7 +15,7 @@ internal sealed partial class KeyDirectoryService(
     IPrekeyStore prekeys,
     IDeviceStore devices,
     ConversationService conversations,
-    IHubContext<MessagingHub> hub,
+    DevicePush push,
     AuditTrail audit,
     TimeProvider time,
     ILogger<KeyDirectoryService> logger)
@@ -152,7 +150,7 @@ internal sealed partial class KeyDirectoryService(
 
         try
         {
-            await hub.Clients.Group(DeliveryService.DeviceGroup(deviceId)).SendAsync(HubMethods.PrekeysLow, status);
+            await push.SendAsync(deviceId, HubMethods.PrekeysLow, status);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
         {

@@ -153,6 +153,28 @@ public sealed class DeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_ToADeviceWithTwoOpenConnections_PushesToBoth()
+    {
+        // A reconnect can race the old connection's close: until it is gone, both must get what arrives (on one
+        // node pushes go to the device's known connections, not through a SignalR group).
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.RegisterDeviceAsync(bob);
+        var bobToken = await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
+        await using var oldConnection = await RawHub.ConnectAsync(server.BaseAddress, bobToken.AccessToken);
+        await using var newConnection = await RawHub.ConnectAsync(server.BaseAddress, bobToken.AccessToken);
+        var pushed = new System.Collections.Concurrent.ConcurrentQueue<(string Connection, Guid MessageId)>();
+        oldConnection.On<Contracts.Delivery>(HubMethods.Receive, d => pushed.Enqueue(("old", d.MessageId)));
+        newConnection.On<Contracts.Delivery>(HubMethods.Receive, d => pushed.Enqueue(("new", d.MessageId)));
+
+        var ack = await aliceDevice.SendTextAsync(conversation, cipher, "to both");
+        await Eventually.WaitAsync(() => pushed.Count == 2, "a push on each connection");
+
+        Assert.Equal(["new", "old"], pushed.Select(p => p.Connection).Order());
+        Assert.All(pushed, p => Assert.Equal(ack.MessageId, p.MessageId));
+    }
+
+    [Fact]
     public async Task Send_SameMessageIdFromAnotherDevice_IsRejectedAsConflict()
     {
         var (alice, bob, conversation) = await scenario.PairAsync();
