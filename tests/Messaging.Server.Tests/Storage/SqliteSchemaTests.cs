@@ -1,12 +1,13 @@
 using System.Globalization;
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
+using Messaging.Server.Features.Delivery;
 using Messaging.Server.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace Messaging.Server.Tests.Storage;
 
-/// <summary>Migration 4 on a file written by version 3: old account kinds renamed, new columns filled with defaults.</summary>
+/// <summary>Migrations on files written by earlier versions: nothing stored is lost, and the stores read it as before.</summary>
 public sealed class SqliteSchemaTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2030, 1, 1, 8, 0, 0, TimeSpan.Zero);
@@ -50,6 +51,38 @@ public sealed class SqliteSchemaTests : IDisposable
         var found = await new SqliteConversationStore(database).FindAsync(conversation, ct);
         Assert.Equal(Guid.Empty, found!.PracticeId);
         Assert.Equal([member], found.Members);
+    }
+
+    [Fact]
+    public async Task Migrate_FromVersion5_KeepsStoredMessagesWithTheirAcknowledgementsAndIdempotency()
+    {
+        // Migration 6 rebuilds the messages table with a new key: the messages stored before must still answer a
+        // retry with their first acknowledgement and refuse a stolen id.
+        var (member, device, conversation, message) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.CreateVersion7());
+        Directory.CreateDirectory(directory);
+        using (var connection = new SqliteConnection($"Data Source={FilePath}"))
+        {
+            connection.Open();
+            SqliteSchema.Apply(connection, 5);
+            Insert(connection, $"INSERT INTO conversations (id, created_by, created_at, last_sequence) VALUES ('{conversation:D}', '{member:D}', {T0.UtcTicks}, 7);");
+            Insert(connection, $"INSERT INTO messages VALUES ('{conversation:D}', '{message:D}', '{member:D}', '{device:D}', 7, {T0.UtcTicks}, {T0.AddDays(30).UtcTicks});");
+        }
+
+        SqliteConnection.ClearAllPools();
+        using var database = new SqliteDatabase(FilePath);
+        database.Migrate();
+        var messages = new SqliteMessageStore(database);
+        var ct = TestContext.Current.CancellationToken;
+        MessageBatch Retry(Guid fromDevice) => new(conversation, message, member, fromDevice, [], T0.AddMinutes(5), T0.AddDays(30));
+
+        var found = await messages.FindAckAsync(conversation, message, ct);
+        var retry = await messages.AppendAsync(Retry(device), ct);
+        var stolen = await messages.AppendAsync(Retry(Guid.NewGuid()), ct);
+
+        Assert.Equal(SqliteSchema.LatestVersion, await database.ReadAsync(c => Task.FromResult(SqliteSchema.CurrentVersion(c))));
+        Assert.Equal(new StoredAck(device, 7, T0), found);
+        Assert.Equal((AppendStatus.Duplicate, 7L), (retry.Status, retry.Ack!.Sequence));
+        Assert.Equal(AppendStatus.IdConflict, stolen.Status);
     }
 
     [Fact]
