@@ -23,7 +23,7 @@ internal sealed class MessagingHub(DeliveryService delivery, DeviceConnections c
         }
 
         // The caller is read from the token once per connection, not on every call (it cannot change). It is kept as a
-        // connection feature: Context.Items would give every connection a concurrent dictionary of its own (0.6 KB).
+        // connection feature: Context.Items would give every connection a concurrent dictionary of its own.
         Context.Features.Set(Caller);
         connections.Add(deviceId, Context);
         if (push.UsesGroups)

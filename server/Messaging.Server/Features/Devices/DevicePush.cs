@@ -6,8 +6,9 @@ namespace Messaging.Server.Features.Devices;
 /// <summary>
 /// Sends a hub message to every connection of one device. With the Redis backplane (several nodes) a device's
 /// connections join a SignalR group named after it, and a group send reaches whichever node holds them. On one node the
-/// device's connections are already known here (<see cref="DeviceConnections"/>), so no group is kept: a group costs
-/// every idle connection about 0.75 KB (a concurrent dictionary of its own, and its name).
+/// device's connections are already known here (<see cref="DeviceConnections"/>), so no group is kept: a group gives
+/// every idle connection a concurrent dictionary of its own and a name (with the hub's caller cache, 1.15 KB of the
+/// 23 KB an idle connection held; docs/benchmarks.md).
 /// </summary>
 internal sealed class DevicePush(IHubContext<MessagingHub> hub, HubLifetimeManager<MessagingHub> lifetime, DeviceConnections connections)
 {
