@@ -12,6 +12,7 @@ internal sealed record BenchSettings(
     int MaxSize,
     int Connections,
     int Backlog,
+    int Windows,
     TimeSpan IdleHold,
     string ChartPath,
     string? MarkdownPath,
@@ -26,11 +27,12 @@ internal sealed record BenchSettings(
     public static readonly Option<string> SizesOption = new("--sizes") { Description = "Envelope sizes in bytes, MIN-MAX, drawn uniformly.", DefaultValueFactory = _ => "512-4096" };
     public static readonly Option<int?> ConnectionsOption = new("--connections") { Description = "Authenticated idle connections to hold; 0 skips the test (default 10000; quick 500)." };
     public static readonly Option<int?> BacklogOption = new("--backlog") { Description = "Copies to pile up for offline devices before measuring the peak again and draining them; 0 skips (default 100000; quick 2000)." };
+    public static readonly Option<int?> WindowsOption = new("--windows") { Description = "Measured windows per peak phase, back to back under the same load; the median is reported with the range (default 3; quick 1)." };
     public static readonly Option<string?> ChartOption = new("--chart") { Description = "Where to write the latency chart (SVG); default artifacts/bench/benchmarks-latency.svg." };
     public static readonly Option<string?> MarkdownOption = new("--markdown") { Description = "Also write the result tables (Markdown) to this file." };
     public static readonly Option<bool> QuickOption = new("--quick") { Description = "A smoke run of about thirty seconds: 20 devices, 1 + 2 s phases, 500 connections." };
 
-    public static IEnumerable<Option> All => [DurationOption, WarmupOption, DevicesOption, SizesOption, ConnectionsOption, BacklogOption, ChartOption, MarkdownOption, QuickOption];
+    public static IEnumerable<Option> All => [DurationOption, WarmupOption, DevicesOption, SizesOption, ConnectionsOption, BacklogOption, WindowsOption, ChartOption, MarkdownOption, QuickOption];
 
     public static BenchSettings From(ParseResult result, string repositoryRoot)
     {
@@ -47,6 +49,7 @@ internal sealed record BenchSettings(
             maxSize,
             result.GetValue(ConnectionsOption) ?? (quick ? 500 : 10_000),
             result.GetValue(BacklogOption) ?? (quick ? 2_000 : 100_000),
+            result.GetValue(WindowsOption) ?? (quick ? 1 : 3),
             TimeSpan.FromSeconds(quick ? 1 : 20),
             Path.GetFullPath(result.GetValue(ChartOption) ?? Path.Combine(repositoryRoot, "artifacts", "bench", "benchmarks-latency.svg")),
             result.GetValue(MarkdownOption) is { } markdown ? Path.GetFullPath(markdown) : null,
@@ -66,6 +69,8 @@ internal sealed record BenchSettings(
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Connections, 20_000, "--connections");
         ArgumentOutOfRangeException.ThrowIfNegative(Backlog, "--backlog");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Backlog, 1_000_000, "--backlog");
+        ArgumentOutOfRangeException.ThrowIfLessThan(Windows, 1, "--windows");
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(Windows, 9, "--windows");
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Duration, TimeSpan.Zero, "--duration");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(Duration, TimeSpan.FromMinutes(10), "--duration");
         ArgumentOutOfRangeException.ThrowIfNegative(Warmup.Ticks, "--warmup");

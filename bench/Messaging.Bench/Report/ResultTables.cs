@@ -21,11 +21,12 @@ internal static class ResultTables
     {
         var text = new StringBuilder();
         var ratio = server.Peak.DeliveredPerSecond / relay.Peak.DeliveredPerSecond;
-        text.AppendLine(Invariant($"### Throughput and latency ({settings.Devices} devices in pairs, envelopes {settings.MinSize}–{settings.MaxSize} B, {settings.Duration.TotalSeconds:0} s measured per phase after {settings.Warmup.TotalSeconds:0} s warm-up)"));
+        var windows = settings.Windows > 1 ? Invariant($"; peak: the median of {settings.Windows} windows, range in brackets") : "";
+        text.AppendLine(Invariant($"### Throughput and latency ({settings.Devices} devices in pairs, envelopes {settings.MinSize}–{settings.MaxSize} B, {settings.Duration.TotalSeconds:0} s measured per window after {settings.Warmup.TotalSeconds:0} s warm-up{windows})"));
         text.AppendLine();
         text.AppendLine("| | durable server | bare relay | server / relay |");
         text.AppendLine("| --- | ---: | ---: | ---: |");
-        Row(text, "deliveries/s at peak (closed loop)", N(server.Peak.DeliveredPerSecond), N(relay.Peak.DeliveredPerSecond), Percent(ratio));
+        Row(text, "deliveries/s at peak (closed loop)", Rate(server.Peak), Rate(relay.Peak), Percent(ratio));
         Row(text, "latency at peak, p50 / p99 / p99.9 (ms)", Latency(server.Peak), Latency(relay.Peak), "");
         Row(text, "load offered at half peak (open loop)", N(server.HalfPeak.OfferedPerSecond ?? 0) + "/s", N(relay.HalfPeak.OfferedPerSecond ?? 0) + "/s", "");
         Row(text, "deliveries/s at half peak", N(server.HalfPeak.DeliveredPerSecond), N(relay.HalfPeak.DeliveredPerSecond), "");
@@ -86,7 +87,7 @@ internal static class ResultTables
         text.AppendLine();
         text.AppendLine("| | queues empty | beside the backlog | beside / empty |");
         text.AppendLine("| --- | ---: | ---: | ---: |");
-        Row(text, "deliveries/s at peak (closed loop)", N(empty.DeliveredPerSecond), N(beside.DeliveredPerSecond), Percent(beside.DeliveredPerSecond / empty.DeliveredPerSecond));
+        Row(text, "deliveries/s at peak (closed loop)", Rate(empty), Rate(beside), Percent(beside.DeliveredPerSecond / empty.DeliveredPerSecond));
         Row(text, "latency at peak, p50 / p99 / p99.9 (ms)", Latency(empty), Latency(beside), "");
         Row(text, "target process CPU per delivery at peak (µs)", N(empty.CpuMicrosecondsPerDelivery), N(beside.CpuMicrosecondsPerDelivery), Percent(beside.CpuMicrosecondsPerDelivery / empty.CpuMicrosecondsPerDelivery));
         text.AppendLine();
@@ -108,6 +109,10 @@ internal static class ResultTables
         Invariant($"{target.Peak.SendErrors + target.HalfPeak.SendErrors} / {(target.HalfPeak.Overloaded ? "yes" : "no")} / {(target.Peak.Quiesced && target.HalfPeak.Quiesced ? "0" : "some")}");
 
     private static string N(double value) => double.IsNaN(value) ? "–" : value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A peak's deliveries/s: the median window, with the range of all its windows when there were several.</summary>
+    private static string Rate(PhaseResult peak) =>
+        peak.WindowRates is { Count: > 1 } rates ? $"{N(peak.DeliveredPerSecond)} ({N(rates.Min())}–{N(rates.Max())})" : N(peak.DeliveredPerSecond);
 
     private static string Cores(double value) => value.ToString("N2", CultureInfo.InvariantCulture);
 
