@@ -37,6 +37,22 @@ PY
 )
 read -r passed failed skipped files <<<"$summary"
 
+# The failed tests with the first lines of their messages, printed again at the very end: CI keeps only the tail.
+failures=$(python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for f in sorted(glob.glob(sys.argv[1] + "/**/*.trx", recursive=True)):
+    for r in ET.parse(f).getroot().iterfind("t:Results/t:UnitTestResult", ns):
+        if r.get("outcome") not in ("Failed", "Error", "Timeout"):
+            continue
+        message = r.findtext("t:Output/t:ErrorInfo/t:Message", default="", namespaces=ns).strip().splitlines()
+        stack = r.findtext("t:Output/t:ErrorInfo/t:StackTrace", default="", namespaces=ns).strip().splitlines()
+        print(f"FAILED {r.get('testName')} ({r.get('duration')})")
+        for line in message[:6] + [l for l in stack if "Messaging." in l][:4]:
+            print(f"    {line.strip()[:300]}")
+PY
+)
+
 # Say plainly which tests were skipped and why (the MongoDB contract run, when no MongoDB is configured).
 grep -E "^\s+Skipped " "$results/console.log" | sed -E 's/^\s+/  /' | sort -u | head -n 5 || true
 if [ "$skipped" -gt 0 ]; then
@@ -57,6 +73,10 @@ else
   grep -E "deliveries/s at peak" "$results/bench-smoke.out" | head -n 1
 fi
 
+if [ -n "$failures" ]; then
+  echo "== failed tests"
+  echo "$failures"
+fi
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$files" -eq 0 ] || [ "$passed" -eq 0 ]; then
   echo "FAILED" >&2

@@ -26,4 +26,19 @@ public static class RawHub
         await connection.StartAsync(Scenario.Timeout());
         return connection;
     }
+
+    /// <summary>
+    /// Connects and returns once the server has registered the connection for live pushes. StartAsync returns at the
+    /// handshake, before the hub's OnConnectedAsync has run; the server handles a connection's calls only after it,
+    /// so one answered call (an empty drain) proves the connection is registered. Reads the device's queue, deletes nothing.
+    /// </summary>
+    public static async Task<HubConnection> ConnectForPushesAsync(Uri baseAddress, string token)
+    {
+        var connection = await ConnectAsync(baseAddress, token);
+        await foreach (var _ in connection.StreamAsync<Delivery>(HubMethods.Drain, Scenario.Timeout()))
+        {
+        }
+
+        return connection;
+    }
 }

@@ -1,5 +1,6 @@
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
+using Messaging.Server.Features.Accounts.Sessions;
 using Messaging.Server.Features.Devices;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -7,32 +8,54 @@ using Microsoft.AspNetCore.SignalR;
 namespace Messaging.Server.Features.Delivery;
 
 /// <summary>
-/// The hub authenticates, joins the device's group and hands work to <see cref="DeliveryService"/>. It holds no
-/// business logic. Every method acts for the device named in the caller's token, never one named by the client.
+/// The hub authenticates, registers the connection for the device's pushes and hands work to
+/// <see cref="DeliveryService"/>. It holds no business logic. Every method acts for the device named in the caller's
+/// token, never one named by the client.
 /// </summary>
 [Authorize(Policy = Policies.Device)]
-internal sealed class MessagingHub(DeliveryService delivery, DeviceConnections connections, DevicePush push, IDeviceStore devices) : Hub
+internal sealed class MessagingHub(
+    DeliveryService delivery, DeviceConnections connections, DevicePush push, IDeviceStore devices, ISessionStore sessions) : Hub
 {
     public override async Task OnConnectedAsync()
     {
-        var deviceId = DeviceId;
-        if (await devices.FindAsync(deviceId, Context.ConnectionAborted) is not { IsActive: true } device || device.AccountId != Caller.AccountId)
-        {
-            Context.Abort();
-            return;
-        }
-
         // The caller is read from the token once per connection, not on every call (it cannot change). It is kept as a
         // connection feature: Context.Items would give every connection a concurrent dictionary of its own.
-        Context.Features.Set(Caller);
+        var caller = Caller;
+        var deviceId = DeviceId;
+        Context.Features.Set(caller);
+
+        // Registered before the checks, not after: a sign-out or revocation that lands after the token was accepted
+        // either finds this connection to abort or is seen by the checks below. Checked first and registered after,
+        // a revocation in between would leave the connection open for the rest of its life.
         connections.Add(deviceId, Context);
-        if (push.UsesGroups)
+        try
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, DevicePush.Group(deviceId));
+            if (!await IsStillAllowedAsync(caller, deviceId))
+            {
+                connections.Remove(deviceId, Context);
+                Context.Abort();
+                return;
+            }
+
+            if (push.UsesGroups)
+            {
+                await Groups.AddToGroupAsync(Context.ConnectionId, DevicePush.Group(deviceId));
+            }
+        }
+        catch
+        {
+            // SignalR does not call OnDisconnectedAsync when OnConnectedAsync throws: leave nothing registered.
+            connections.Remove(deviceId, Context);
+            throw;
         }
 
         await base.OnConnectedAsync();
     }
+
+    private async Task<bool> IsStillAllowedAsync(Caller caller, Guid deviceId) =>
+        await devices.FindAsync(deviceId, Context.ConnectionAborted) is { IsActive: true } device
+        && device.AccountId == caller.AccountId
+        && (caller.SessionId is not { } sessionId || await sessions.FindAsync(sessionId, Context.ConnectionAborted) is { IsRevoked: false });
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {

@@ -137,7 +137,7 @@ public sealed class DeliveryTests : IAsyncLifetime
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.RegisterDeviceAsync(bob);
         var bobToken = await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
-        await using var bobHub = await RawHub.ConnectAsync(server.BaseAddress, bobToken.AccessToken);
+        await using var bobHub = await RawHub.ConnectForPushesAsync(server.BaseAddress, bobToken.AccessToken);
         var pushed = new System.Collections.Concurrent.ConcurrentQueue<Contracts.Delivery>();
         bobHub.On<Contracts.Delivery>(HubMethods.Receive, pushed.Enqueue);
         var messageId = MessagingClient.NewMessageId();
@@ -161,8 +161,8 @@ public sealed class DeliveryTests : IAsyncLifetime
         var aliceDevice = await scenario.DeviceAsync(alice);
         var bobDevice = await scenario.RegisterDeviceAsync(bob);
         var bobToken = await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
-        await using var oldConnection = await RawHub.ConnectAsync(server.BaseAddress, bobToken.AccessToken);
-        await using var newConnection = await RawHub.ConnectAsync(server.BaseAddress, bobToken.AccessToken);
+        await using var oldConnection = await RawHub.ConnectForPushesAsync(server.BaseAddress, bobToken.AccessToken);
+        await using var newConnection = await RawHub.ConnectForPushesAsync(server.BaseAddress, bobToken.AccessToken);
         var pushed = new System.Collections.Concurrent.ConcurrentQueue<(string Connection, Guid MessageId)>();
         oldConnection.On<Contracts.Delivery>(HubMethods.Receive, d => pushed.Enqueue(("old", d.MessageId)));
         newConnection.On<Contracts.Delivery>(HubMethods.Receive, d => pushed.Enqueue(("new", d.MessageId)));
