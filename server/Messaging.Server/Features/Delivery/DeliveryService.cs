@@ -52,7 +52,7 @@ internal sealed partial class DeliveryService(
             // A retry is answered from the first attempt even if the devices changed since: that attempt was stored
             // as it was. The usual retry, with the same devices, is answered by the append below.
             return await messages.FindAckAsync(request.ConversationId, request.MessageId, cancellationToken) is { } earlier
-                ? await AnswerRetryAsync(request, earlier, deviceId, cancellationToken)
+                ? await AnswerRetryAsync(request, route, caller, earlier, deviceId, cancellationToken)
                 : new SendResult { Error = mismatch };
         }
 
@@ -64,7 +64,7 @@ internal sealed partial class DeliveryService(
         var result = await messages.AppendAsync(batch, CancellationToken.None);
         if (result.Status == AppendStatus.Duplicate)
         {
-            return await AnswerRetryAsync(request, result.Ack!, deviceId, cancellationToken);
+            return await AnswerRetryAsync(request, route, caller, result.Ack!, deviceId, cancellationToken);
         }
 
         if (result.Status == AppendStatus.Stored)
@@ -73,7 +73,7 @@ internal sealed partial class DeliveryService(
             await PushAsync(batch, result.Ack);
             if (!request.Direct)
             {
-                await NotifyPatientsAsync(route, caller, batch);
+                await NotifyPatientsAsync(route, caller, batch.Copies.Select(c => c.DeviceId).ToHashSet());
             }
         }
 
@@ -157,14 +157,21 @@ internal sealed partial class DeliveryService(
     }
 
     /// <summary>
-    /// A retry of a stored message gets the first attempt's acknowledgement, and its copies are pushed again: the first
-    /// attempt may have been stored by a node that died before pushing them.
+    /// A retry of a stored message gets the first attempt's acknowledgement, and its copies still waiting are pushed
+    /// again and their patients' notifications scheduled again: the first attempt may have been stored by a node that
+    /// died before pushing them or scheduling. A retry after a complete first attempt schedules nothing more: the
+    /// patient's notification from it is within the debounce window.
     /// </summary>
-    private async Task<SendResult> AnswerRetryAsync(SendRequest request, StoredAck earlier, Guid deviceId, CancellationToken cancellationToken)
+    private async Task<SendResult> AnswerRetryAsync(
+        SendRequest request, SendRoute route, Caller caller, StoredAck earlier, Guid deviceId, CancellationToken cancellationToken)
     {
         if (earlier.SenderDeviceId == deviceId)
         {
-            await RepushAsync(request.ConversationId, request.MessageId, cancellationToken);
+            var waiting = await RepushAsync(request.ConversationId, request.MessageId, cancellationToken);
+            if (!request.Direct)
+            {
+                await NotifyPatientsAsync(route, caller, waiting);
+            }
         }
 
         return Answer(request, new AppendResult(AppendStatus.Duplicate, earlier), deviceId);
@@ -174,26 +181,30 @@ internal sealed partial class DeliveryService(
     /// After the commit, before the answer: a patient among the recipients gets an email if the message still waits
     /// when the notification comes due (Features/Notifications).
     /// </summary>
-    private Task NotifyPatientsAsync(SendRoute route, Caller caller, MessageBatch batch)
+    private Task NotifyPatientsAsync(SendRoute route, Caller caller, HashSet<Guid> copied)
     {
-        if (route.Participants.Patients.Count == 0)
+        if (route.Participants.Patients.Count == 0 || copied.Count == 0)
         {
             return Task.CompletedTask;
         }
 
-        var copied = batch.Copies.Select(c => c.DeviceId).ToHashSet();
         var copiedTo = route.ActiveDevices.Where(d => copied.Contains(d.Id)).Select(d => d.AccountId).ToHashSet();
         return notifications.ScheduleAsync(
             route.Conversation, [.. route.Participants.Patients.Where(p => p.Id != caller.AccountId && copiedTo.Contains(p.Id))], CancellationToken.None);
     }
 
-    private async Task RepushAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken)
+    /// <summary>Pushes the message's copies that still wait again; returns the devices they wait for.</summary>
+    private async Task<HashSet<Guid>> RepushAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken)
     {
+        var waiting = new HashSet<Guid>();
         foreach (var copy in await messages.ReadMessageCopiesAsync(conversationId, messageId, time.GetUtcNow(), cancellationToken))
         {
+            waiting.Add(copy.DeviceId);
             await PushOneAsync(copy.DeviceId, ToDelivery(copy.ConversationId, copy.MessageId, copy.Sequence, copy.SenderAccountId,
                 copy.SenderDeviceId, copy.AcceptedAt, copy.Ciphertext));
         }
+
+        return waiting;
     }
 
     private async Task PushAsync(MessageBatch batch, StoredAck ack)

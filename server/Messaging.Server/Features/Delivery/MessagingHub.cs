@@ -52,11 +52,6 @@ internal sealed class MessagingHub(
         await base.OnConnectedAsync();
     }
 
-    private async Task<bool> IsStillAllowedAsync(Caller caller, Guid deviceId) =>
-        await devices.FindAsync(deviceId, Context.ConnectionAborted) is { IsActive: true } device
-        && device.AccountId == caller.AccountId
-        && (caller.SessionId is not { } sessionId || await sessions.FindAsync(sessionId, Context.ConnectionAborted) is { IsRevoked: false });
-
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         connections.Remove(DeviceId, Context);
@@ -74,6 +69,14 @@ internal sealed class MessagingHub(
     [HubMethodName(HubMethods.Drain)]
     public IAsyncEnumerable<Contracts.Delivery> DrainAsync(CancellationToken cancellationToken) =>
         delivery.DrainAsync(DeviceId, cancellationToken);
+
+    /// <summary>
+    /// The device is still active and the caller's, and the token's session has not ended since the token was checked.
+    /// </summary>
+    private async Task<bool> IsStillAllowedAsync(Caller caller, Guid deviceId) =>
+        await devices.FindAsync(deviceId, Context.ConnectionAborted) is { IsActive: true } device
+        && device.AccountId == caller.AccountId
+        && (caller.SessionId is not { } sessionId || await sessions.FindAsync(sessionId, Context.ConnectionAborted) is { IsRevoked: false });
 
     private Caller Caller => Context.Features.Get<Caller>() ?? Caller.From(Context.User!);
 

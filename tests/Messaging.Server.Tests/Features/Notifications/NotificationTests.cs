@@ -106,6 +106,31 @@ public sealed class NotificationTests
     }
 
     [Fact]
+    public async Task Send_RetryOfAMessageStoredWithoutItsNotification_SchedulesItOnce()
+    {
+        // A node may commit a message and die before scheduling the patient's notification; the sender, never
+        // answered, retries with the same id. The message here is stored as that node left it: no notification.
+        await using var world = await NotificationWorld.StartAsync();
+        var c = await world.ConsultationAsync();
+        var messageId = Messaging.Client.MessagingClient.NewMessageId();
+        var now = world.Clock.GetUtcNow();
+        await world.Server.Get<IMessageStore>().AppendAsync(
+            new MessageBatch(c.Conversation, messageId, c.Doctor.AccountId, c.DoctorDevice.DeviceId,
+                [new CopyToQueue(c.PatientDevice.DeviceId, world.Cipher.Seal("Rendez-vous confirmé"))], now, now + TimeSpan.FromDays(30)),
+            Ct);
+        Assert.Empty(world.ScheduledFor(c.Patient));
+
+        var retry = await c.DoctorDevice.SendTextAsync(c.Conversation, world.Cipher, "Rendez-vous confirmé", messageId);
+        var again = await c.DoctorDevice.SendTextAsync(c.Conversation, world.Cipher, "Rendez-vous confirmé", messageId);
+
+        Assert.Equal((1L, 1L), (retry.Sequence, again.Sequence));
+        await world.TheNotificationOfAsync(c.Patient);
+        world.PassTheDelay();
+        Assert.Single(await world.WaitForNoticesAsync(1));
+        Assert.Single(world.ScheduledFor(c.Patient));
+    }
+
+    [Fact]
     public async Task ProcessDue_PatientReadTheMessageOnAConnectedDevice_SendsNothingAndCancels()
     {
         await using var world = await NotificationWorld.StartAsync();
