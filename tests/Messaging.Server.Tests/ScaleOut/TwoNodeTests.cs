@@ -175,13 +175,17 @@ public sealed class TwoNodeTests : IAsyncLifetime
         var planned = senders.SelectMany((_, i) => Enumerable.Range(0, MessagesPerSender)
             .Select(n => (Sender: i, Id: MessagingClient.NewMessageId(), Text: $"sender {i} message {n}"))).ToList();
         var acknowledged = new ConcurrentDictionary<Guid, long>();
+        var acks = 0;
         using var enoughAcks = new SemaphoreSlim(0);
         var burst = senders.Select((s, i) => Task.Run(async () =>
         {
             foreach (var message in planned.Where(p => p.Sender == i))
             {
                 acknowledged[message.Id] = await SendUntilAcknowledgedAsync(s.Client, s.Conversation, message.Id, message.Text);
-                if (acknowledged.Count == KillAfterAcks)
+
+                // One counter step per ack (see CrashRecoveryTests): the dictionary's count can pass the kill point
+                // between two senders' checks.
+                if (Interlocked.Increment(ref acks) == KillAfterAcks)
                 {
                     enoughAcks.Release();
                 }

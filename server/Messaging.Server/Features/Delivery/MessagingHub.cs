@@ -26,7 +26,7 @@ internal sealed class MessagingHub(
 
         // Registered before the checks, not after: a sign-out or revocation that lands after the token was accepted
         // either finds this connection to abort or is seen by the checks below. Checked first and registered after,
-        // a revocation in between would leave the connection open for the rest of its life.
+        // a revocation in between would leave the connection open, and pushed to, until its access token expired.
         connections.Add(deviceId, Context);
         try
         {

@@ -40,6 +40,7 @@ public sealed class CrashRecoveryTests
         var planned = senders.SelectMany((s, i) => Enumerable.Range(0, MessagesPerSender)
             .Select(n => (Sender: i, Id: MessagingClient.NewMessageId(), Text: $"round {round} sender {i} message {n}"))).ToList();
         var acknowledged = new ConcurrentDictionary<Guid, long>();
+        var acks = 0;
         using var enoughAcks = new SemaphoreSlim(0);
         using var stop = new CancellationTokenSource();
         var burst = senders.Select((s, i) => Task.Run(async () =>
@@ -50,7 +51,10 @@ public sealed class CrashRecoveryTests
                 {
                     var ack = await s.Client.SendToConversationAsync(s.Conversation, _ => cipher.Seal(message.Text), message.Id, stop.Token);
                     acknowledged[message.Id] = ack.Sequence;
-                    if (acknowledged.Count == KillAfterAcks)
+
+                    // One counter step per ack: two senders adding at once could both read the dictionary's count past
+                    // the kill point, and nobody would signal it.
+                    if (Interlocked.Increment(ref acks) == KillAfterAcks)
                     {
                         enoughAcks.Release();
                     }
