@@ -20,21 +20,13 @@ public sealed class SqliteSchemaTests : IDisposable
     public async Task Migrate_FromVersion3_RenamesAccountKindsAndKeepsEverythingElse()
     {
         var (admin, member, patient, conversation) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        Directory.CreateDirectory(directory);
-        using (var connection = new SqliteConnection($"Data Source={FilePath}"))
-        {
-            connection.Open();
-            SqliteSchema.Apply(connection, 3);
-            Insert(connection, $"INSERT INTO accounts VALUES ('{admin:D}', x'01', 'hash-a', 'admin', {T0.UtcTicks});");
-            Insert(connection, $"INSERT INTO accounts VALUES ('{member:D}', x'02', 'hash-m', 'member', {T0.UtcTicks});");
-            Insert(connection, $"INSERT INTO accounts VALUES ('{patient:D}', x'03', 'hash-p', 'patient', {T0.UtcTicks});");
-            Insert(connection, $"INSERT INTO conversations (id, created_by, created_at) VALUES ('{conversation:D}', '{member:D}', {T0.UtcTicks});");
-            Insert(connection, $"INSERT INTO conversation_members VALUES ('{conversation:D}', '{member:D}', 0);");
-        }
-
-        SqliteConnection.ClearAllPools();
-        using var database = new SqliteDatabase(FilePath);
-        database.Migrate();
+        using var database = MigratedFrom(
+            3,
+            $"INSERT INTO accounts VALUES ('{admin:D}', x'01', 'hash-a', 'admin', {T0.UtcTicks});",
+            $"INSERT INTO accounts VALUES ('{member:D}', x'02', 'hash-m', 'member', {T0.UtcTicks});",
+            $"INSERT INTO accounts VALUES ('{patient:D}', x'03', 'hash-p', 'patient', {T0.UtcTicks});",
+            $"INSERT INTO conversations (id, created_by, created_at) VALUES ('{conversation:D}', '{member:D}', {T0.UtcTicks});",
+            $"INSERT INTO conversation_members VALUES ('{conversation:D}', '{member:D}', 0);");
         var accounts = new SqliteAccountStore(database);
         var ct = TestContext.Current.CancellationToken;
 
@@ -59,18 +51,10 @@ public sealed class SqliteSchemaTests : IDisposable
         // Migration 6 rebuilds the messages table with a new key: the messages stored before must still answer a
         // retry with their first acknowledgement and refuse a stolen id.
         var (member, device, conversation, message) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.CreateVersion7());
-        Directory.CreateDirectory(directory);
-        using (var connection = new SqliteConnection($"Data Source={FilePath}"))
-        {
-            connection.Open();
-            SqliteSchema.Apply(connection, 5);
-            Insert(connection, $"INSERT INTO conversations (id, created_by, created_at, last_sequence) VALUES ('{conversation:D}', '{member:D}', {T0.UtcTicks}, 7);");
-            Insert(connection, $"INSERT INTO messages VALUES ('{conversation:D}', '{message:D}', '{member:D}', '{device:D}', 7, {T0.UtcTicks}, {T0.AddDays(30).UtcTicks});");
-        }
-
-        SqliteConnection.ClearAllPools();
-        using var database = new SqliteDatabase(FilePath);
-        database.Migrate();
+        using var database = MigratedFrom(
+            5,
+            $"INSERT INTO conversations (id, created_by, created_at, last_sequence) VALUES ('{conversation:D}', '{member:D}', {T0.UtcTicks}, 7);",
+            $"INSERT INTO messages VALUES ('{conversation:D}', '{message:D}', '{member:D}', '{device:D}', 7, {T0.UtcTicks}, {T0.AddDays(30).UtcTicks});");
         var messages = new SqliteMessageStore(database);
         var ct = TestContext.Current.CancellationToken;
         MessageBatch Retry(Guid fromDevice) => new(conversation, message, member, fromDevice, [], T0.AddMinutes(5), T0.AddDays(30));
@@ -106,10 +90,25 @@ public sealed class SqliteSchemaTests : IDisposable
         }
     }
 
-    private static void Insert(SqliteConnection connection, string sql)
+    /// <summary>A file at schema <paramref name="version"/> holding the given rows (each insert must add one), then migrated.</summary>
+    private SqliteDatabase MigratedFrom(int version, params string[] inserts)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        Assert.Equal(1, command.ExecuteNonQuery());
+        Directory.CreateDirectory(directory);
+        using (var connection = new SqliteConnection($"Data Source={FilePath}"))
+        {
+            connection.Open();
+            SqliteSchema.Apply(connection, version);
+            foreach (var sql in inserts)
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = sql;
+                Assert.Equal(1, command.ExecuteNonQuery());
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        var database = new SqliteDatabase(FilePath);
+        database.Migrate();
+        return database;
     }
 }

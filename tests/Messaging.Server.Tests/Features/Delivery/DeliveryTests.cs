@@ -133,11 +133,8 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         // A node may store a message and die before pushing it: the sender's retry, answered as a duplicate by
         // another node, must still reach recipients that stayed connected.
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var aliceDevice = await scenario.DeviceAsync(alice);
-        var bobDevice = await scenario.RegisterDeviceAsync(bob);
-        var bobToken = await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
-        await using var bobHub = await RawHub.ConnectForPushesAsync(server.BaseAddress, bobToken.AccessToken);
+        var (aliceDevice, bobDeviceId, bobToken, conversation) = await PairWithBobOnRawConnectionsAsync();
+        await using var bobHub = await RawHub.ConnectForPushesAsync(server.BaseAddress, bobToken);
         var pushed = new System.Collections.Concurrent.ConcurrentQueue<Contracts.Delivery>();
         bobHub.On<Contracts.Delivery>(HubMethods.Receive, pushed.Enqueue);
         var messageId = MessagingClient.NewMessageId();
@@ -149,7 +146,7 @@ public sealed class DeliveryTests : IAsyncLifetime
 
         Assert.All(pushed, d => Assert.Equal((messageId, 1L), (d.MessageId, d.Sequence)));
         Assert.Equal("once", cipher.Open(pushed.Last().Ciphertext));
-        Assert.Single(await QueueAsync(bobDevice.DeviceId));
+        Assert.Single(await QueueAsync(bobDeviceId));
     }
 
     [Fact]
@@ -157,12 +154,9 @@ public sealed class DeliveryTests : IAsyncLifetime
     {
         // A reconnect can race the old connection's close: until it is gone, both must get what arrives (on one
         // node pushes go to the device's known connections, not through a SignalR group).
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var aliceDevice = await scenario.DeviceAsync(alice);
-        var bobDevice = await scenario.RegisterDeviceAsync(bob);
-        var bobToken = await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
-        await using var oldConnection = await RawHub.ConnectForPushesAsync(server.BaseAddress, bobToken.AccessToken);
-        await using var newConnection = await RawHub.ConnectForPushesAsync(server.BaseAddress, bobToken.AccessToken);
+        var (aliceDevice, _, bobToken, conversation) = await PairWithBobOnRawConnectionsAsync();
+        await using var oldConnection = await RawHub.ConnectForPushesAsync(server.BaseAddress, bobToken);
+        await using var newConnection = await RawHub.ConnectForPushesAsync(server.BaseAddress, bobToken);
         var pushed = new System.Collections.Concurrent.ConcurrentQueue<(string Connection, Guid MessageId)>();
         oldConnection.On<Contracts.Delivery>(HubMethods.Receive, d => pushed.Enqueue(("old", d.MessageId)));
         newConnection.On<Contracts.Delivery>(HubMethods.Receive, d => pushed.Enqueue(("new", d.MessageId)));
@@ -271,6 +265,16 @@ public sealed class DeliveryTests : IAsyncLifetime
         Assert.Equal(21, after.Sequence);
         Assert.Equal([.. Enumerable.Range(0, 20).Select(i => $"before {i}"), "after restart"], received.Select(d => cipher.Open(d.Ciphertext)));
         Assert.Equal("after restart", cipher.Open((await liveBob.ReceiveAsync(1)).Single().Ciphertext));
+    }
+
+    /// <summary>Alice connected through the SDK; Bob's registered device with a device token for raw hub connections.</summary>
+    private async Task<(MessagingClient AliceDevice, Guid BobDeviceId, string BobToken, Guid Conversation)> PairWithBobOnRawConnectionsAsync()
+    {
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.RegisterDeviceAsync(bob);
+        var bobToken = await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
+        return (aliceDevice, bobDevice.DeviceId, bobToken.AccessToken, conversation);
     }
 
     private async Task<IReadOnlyList<QueuedCopy>> QueueAsync(Guid deviceId) =>
