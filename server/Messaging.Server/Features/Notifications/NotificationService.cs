@@ -29,6 +29,12 @@ internal sealed partial class NotificationService(
     TimeProvider time,
     ILogger<NotificationService> logger)
 {
+    /// <summary>The SMTP server is down, refused for now (4xx) or dropped the connection: a temporary failure.</summary>
+    private const string SmtpUnavailable = "smtp-unavailable";
+
+    /// <summary>The send was cut off because it would have outlasted the lease: a temporary failure.</summary>
+    private const string SmtpTimeout = "smtp-timeout";
+
     private NotificationOptions Settings => options.Value;
 
     /// <summary>Schedules a notification for each of these patients (at most one per patient per window).</summary>
@@ -45,19 +51,35 @@ internal sealed partial class NotificationService(
         }
     }
 
-    /// <summary>Leases the due notifications and processes them one by one; returns how many it took.</summary>
+    /// <summary>
+    /// Leases the due notifications and processes them one by one, each within what is left of the batch's lease;
+    /// returns how many it took.
+    /// </summary>
     public async Task<int> ProcessDueAsync(CancellationToken cancellationToken)
     {
+        // Timed from before the lease was taken, on the monotonic clock: once the lease ends, another node may take the
+        // same notifications, so every send must be over, and its outcome written, a quarter of the lease before that.
+        var leasedAt = time.GetTimestamp();
         var due = await store.LeaseDueAsync(time.GetUtcNow(), Settings.Lease, 20, cancellationToken);
-        foreach (var notification in due)
+        var margin = Settings.Lease / 4;
+        for (var i = 0; i < due.Count; i++)
         {
-            await ProcessAsync(notification, cancellationToken);
+            var sendTime = Settings.Lease - margin - time.GetElapsedTime(leasedAt);
+            if (sendTime < margin)
+            {
+                // Slow sends used up the lease: the rest are left to it, and taken again (here or on another node)
+                // when it ends, rather than sent while another node may be sending them too.
+                LogLeaseUsedUp(logger, due.Count - i);
+                break;
+            }
+
+            await ProcessAsync(due[i], sendTime, cancellationToken);
         }
 
         return due.Count;
     }
 
-    private async Task ProcessAsync(Notification notification, CancellationToken cancellationToken)
+    private async Task ProcessAsync(Notification notification, TimeSpan sendTime, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var patient = await accounts.FindAsync(notification.PatientAccountId, cancellationToken);
@@ -75,13 +97,22 @@ internal sealed partial class NotificationService(
             cancellationToken);
         var email = EmailTemplates.MessageWaiting(address, patient!.Language, NotificationLinks.Url(emailOptions.Value.PublicBaseUrl, token)) with { MessageId = notification.Id };
         var attempts = notification.Attempts + 1;
+        using var leaseEnding = new CancellationTokenSource(sendTime, time);
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, leaseEnding.Token);
         try
         {
-            await sender.SendAsync(email, cancellationToken);
+            await sender.SendAsync(email, sending.Token);
         }
-        catch (Exception e) when (e is EmailDeliveryException or ArgumentException)
+        catch (Exception e) when (e is EmailDeliveryException or ArgumentException
+                                  || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            await FailAsync(notification, attempts, e is EmailDeliveryException { IsPermanent: false } ? "smtp-unavailable" : "address-refused", cancellationToken);
+            var error = e switch
+            {
+                OperationCanceledException => SmtpTimeout,
+                EmailDeliveryException { IsPermanent: false } => SmtpUnavailable,
+                _ => "address-refused",
+            };
+            await FailAsync(notification, attempts, error, cancellationToken);
             return;
         }
 
@@ -94,7 +125,7 @@ internal sealed partial class NotificationService(
     private async Task FailAsync(Notification notification, int attempts, string error, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (error != "smtp-unavailable" || attempts >= Settings.MaxAttempts)
+        if (error is not (SmtpUnavailable or SmtpTimeout) || attempts >= Settings.MaxAttempts)
         {
             await store.CloseAsync(notification.Id, NotificationStates.Dead, attempts, error, now, cancellationToken);
             await audit.DeniedAsync("notification.dead", notification.PatientAccountId, null, notification.Id.ToString(), error, cancellationToken);
@@ -121,6 +152,9 @@ internal sealed partial class NotificationService(
 
         return false;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Slow sends used up the notifications' lease: {Count} left for a later round")]
+    private static partial void LogLeaseUsedUp(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Notification {NotificationId} scheduled for account {AccountId}")]
     private static partial void LogScheduled(ILogger logger, Guid notificationId, Guid accountId);

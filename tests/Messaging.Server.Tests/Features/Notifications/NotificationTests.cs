@@ -279,6 +279,52 @@ public sealed class NotificationTests
     }
 
     [Fact]
+    public async Task ProcessDue_SendOutlastingTheLease_IsCutOffAndTheBatchsRestIsLeftToTheLeasesEnd()
+    {
+        // A short lease (real seconds): each send must be over a quarter of the lease before it ends, and a send is
+        // started only with another quarter left. Without those bounds the held send would run to the 20 s SMTP
+        // timeout, and the batch's second notification would then be sent while another node could be sending it.
+        var lease = TimeSpan.FromSeconds(4);
+        await using var world = await NotificationWorld.StartAsync(new Dictionary<string, string?> { ["Messaging:Notifications:Lease"] = "00:00:04" });
+        var first = await world.ConsultationAsync();
+        var second = await world.ConsultationAsync();
+        await first.DoctorDevice.SendTextAsync(first.Conversation, world.Cipher, "Votre rendez-vous est confirmé");
+        await second.DoctorDevice.SendTextAsync(second.Conversation, world.Cipher, "Votre rendez-vous est déplacé");
+        Guid[] ids = [await world.TheNotificationOfAsync(first.Patient), await world.TheNotificationOfAsync(second.Patient)];
+
+        // Both come due at once and are leased in one batch; the first send is left waiting for the answer to RCPT TO.
+        world.Smtp.HoldRecipients();
+        world.PassTheDelay();
+        var leasedAt = world.Clock.GetUtcNow();
+        await world.Smtp.WaitForHeldRecipientsAsync(1, NotificationWorld.Wait);
+        await Eventually.WaitAsync(
+            () => world.Server.Logs.Lines.Any(l => l.Contains("used up the notifications' lease: 1 left", StringComparison.Ordinal)),
+            "the round to leave the rest of its batch", NotificationWorld.Wait);
+        var afterRound = await Task.WhenAll(ids.Select(world.FindAsync));
+        var cut = Assert.Single(afterRound, n => n.Attempts == 1);
+        var left = Assert.Single(afterRound, n => n.Attempts == 0);
+        world.Smtp.ReleaseRecipients();
+        await world.Smtp.WaitForNoOpenSessionAsync(NotificationWorld.Wait);
+        Assert.Empty(world.Notices());
+
+        // The one left goes once its lease is over; the one cut off at its retry time.
+        world.Clock.Advance(lease + TimeSpan.FromSeconds(1));
+        var leftSent = await world.WaitForAsync(left.Id, n => n.State != NotificationStates.Pending, "the notification left to its lease to be sent");
+        world.Clock.Advance(cut.DueAt - world.Clock.GetUtcNow());
+        var cutSent = await world.WaitForAsync(cut.Id, n => n.State != NotificationStates.Pending, "the notification cut off to be sent");
+
+        Assert.Equal((NotificationStates.Pending, "smtp-timeout", (DateTimeOffset?)null), (cut.State, cut.LastError, cut.LeaseUntil));
+        Assert.True(cut.DueAt > leasedAt, "The cut-off send is retried later, after the first retry delay.");
+        Assert.Equal(NotificationStates.Pending, left.State);
+        Assert.NotNull(left.LeaseUntil);
+        Assert.Equal(1, world.Smtp.HeldRecipients);
+        Assert.Equal((NotificationStates.Sent, 1), (leftSent.State, leftSent.Attempts));
+        Assert.Equal((NotificationStates.Sent, 2), (cutSent.State, cutSent.Attempts));
+        Assert.Single(world.NoticesTo(first.Patient));
+        Assert.Single(world.NoticesTo(second.Patient));
+    }
+
+    [Fact]
     public async Task OpenLink_ContinuePageThenPost_RedirectsToSignInOnceAndNeverSignsIn()
     {
         var window = TimeSpan.FromMinutes(5);
