@@ -281,11 +281,12 @@ public sealed class NotificationTests
     [Fact]
     public async Task ProcessDue_SendOutlastingTheLease_IsCutOffAndTheBatchsRestIsLeftToTheLeasesEnd()
     {
-        // A short lease (real seconds): each send must be over a quarter of the lease before it ends, and a send is
-        // started only with another quarter left. Without those bounds the held send would run to the 20 s SMTP
-        // timeout, and the batch's second notification would then be sent while another node could be sending it.
-        var lease = TimeSpan.FromSeconds(4);
-        await using var world = await NotificationWorld.StartAsync(new Dictionary<string, string?> { ["Messaging:Notifications:Lease"] = "00:00:04" });
+        // A short lease (real seconds, yet long enough for the first send to reach RCPT TO on a loaded machine): each
+        // send must be over a quarter of the lease before it ends, and a send is started only with another quarter
+        // left. Without those bounds the held send would run to the 20 s SMTP timeout, and the batch's second
+        // notification would then be sent while another node could be sending it.
+        var lease = TimeSpan.FromSeconds(8);
+        await using var world = await NotificationWorld.StartAsync(new Dictionary<string, string?> { ["Messaging:Notifications:Lease"] = "00:00:08" });
         var first = await world.ConsultationAsync();
         var second = await world.ConsultationAsync();
         await first.DoctorDevice.SendTextAsync(first.Conversation, world.Cipher, "Votre rendez-vous est confirmé");
