@@ -4,10 +4,11 @@ using Microsoft.Data.Sqlite;
 namespace Messaging.Server.Storage.Sqlite;
 
 /// <summary>
-/// Group commit: concurrent writes wait in a queue; one writer takes every write waiting, runs each inside its own
-/// SAVEPOINT of a single transaction, and commits once. With <c>synchronous=FULL</c> a commit costs one fsync, so
+/// Group commit: concurrent writes wait in a queue; one writer takes every write waiting, runs them in a single
+/// transaction, and commits once. With <c>synchronous=FULL</c> a commit costs one fsync, so
 /// many senders share it instead of queueing for one each. No write is answered before the commit that holds it
-/// is durable; a write that fails is rolled back to its savepoint alone and gets its own exception.
+/// is durable; a write that fails is rolled back alone (the batch runs again with a savepoint per write) and gets its
+/// own exception.
 /// </summary>
 internal sealed class SqliteGroupCommit : IAsyncDisposable
 {
@@ -114,27 +115,29 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
 
     private static async Task<bool> CommitAsync(SqliteConnection connection, List<IWrite> batch)
     {
-        var outcomes = new Exception?[batch.Count];
+        Exception?[]? outcomes = null;
         try
         {
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            for (var i = 0; i < batch.Count; i++)
+            // Writes rarely fail, so the batch first runs as it is, without a savepoint per write (each costs two more
+            // statements, and SQLite copies every page a write touches inside one). If a write does fail, the whole
+            // transaction is rolled back and the batch runs again with a savepoint per write: the same writes on the
+            // same state (a write only returns a value from the database), so only the failing one fails.
+            await using (var transaction = connection.BeginTransaction(deferred: false))
             {
-                await connection.Reusable("SAVEPOINT w;", transaction).ExecuteAsync();
-                try
+                if (await RunTogetherAsync(connection, transaction, batch))
                 {
-                    await batch[i].RunAsync(connection, transaction);
-                    await connection.Reusable("RELEASE w;", transaction).ExecuteAsync();
+                    await transaction.CommitAsync(CancellationToken.None);
+                    return Complete(batch, outcomes);
                 }
-                catch (Exception e)
-                {
-                    await connection.Reusable("ROLLBACK TO w;", transaction).ExecuteAsync();
-                    await connection.Reusable("RELEASE w;", transaction).ExecuteAsync();
-                    outcomes[i] = e;
-                }
+
+                await transaction.RollbackAsync(CancellationToken.None);
             }
 
-            await transaction.CommitAsync(CancellationToken.None);
+            await using (var transaction = connection.BeginTransaction(deferred: false))
+            {
+                outcomes = await RunEachInItsSavepointAsync(connection, transaction, batch);
+                await transaction.CommitAsync(CancellationToken.None);
+            }
         }
         catch (Exception e)
         {
@@ -146,9 +149,54 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             return false;
         }
 
+        return Complete(batch, outcomes);
+    }
+
+    private static async Task<bool> RunTogetherAsync(SqliteConnection connection, SqliteTransaction transaction, List<IWrite> batch)
+    {
+        foreach (var write in batch)
+        {
+            try
+            {
+                await write.RunAsync(connection, transaction);
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static async Task<Exception?[]> RunEachInItsSavepointAsync(SqliteConnection connection, SqliteTransaction transaction, List<IWrite> batch)
+    {
+        var outcomes = new Exception?[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            if (outcomes[i] is { } failure)
+            await connection.Reusable("SAVEPOINT w;", transaction).ExecuteAsync();
+            try
+            {
+                await batch[i].RunAsync(connection, transaction);
+                await connection.Reusable("RELEASE w;", transaction).ExecuteAsync();
+            }
+            catch (Exception e)
+            {
+                await connection.Reusable("ROLLBACK TO w;", transaction).ExecuteAsync();
+                await connection.Reusable("RELEASE w;", transaction).ExecuteAsync();
+                outcomes[i] = e;
+            }
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Answers every write of a committed batch: its result, or the exception of a write that failed alone.</summary>
+    private static bool Complete(List<IWrite> batch, Exception?[]? outcomes)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (outcomes?[i] is { } failure)
             {
                 batch[i].Failed(failure);
             }
