@@ -22,7 +22,10 @@ internal sealed class NotificationOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How long one sender holds a notification: longer than an SMTP send may take.</summary>
+    /// <summary>
+    /// How long one sender holds the notifications it took: a send is cut off a quarter of it before it ends, and none
+    /// starts once half of it has gone (<see cref="NotificationService.ProcessDueAsync"/>).
+    /// </summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How long the link in the email works.</summary>
