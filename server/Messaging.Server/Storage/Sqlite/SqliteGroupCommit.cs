@@ -122,19 +122,23 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             // statements, and SQLite copies every page a write touches inside one). If a write does fail, the whole
             // transaction is rolled back and the batch runs again with a savepoint per write: the same writes on the
             // same state (a write only returns a value from the database), so only the failing one fails.
+            var committed = false;
             await using (var transaction = connection.BeginTransaction(deferred: false))
             {
                 if (await RunTogetherAsync(connection, transaction, batch))
                 {
                     await transaction.CommitAsync(CancellationToken.None);
-                    return Complete(batch, outcomes);
+                    committed = true;
                 }
-
-                await transaction.RollbackAsync(CancellationToken.None);
+                else
+                {
+                    await transaction.RollbackAsync(CancellationToken.None);
+                }
             }
 
-            await using (var transaction = connection.BeginTransaction(deferred: false))
+            if (!committed)
             {
+                await using var transaction = connection.BeginTransaction(deferred: false);
                 outcomes = await RunEachInItsSavepointAsync(connection, transaction, batch);
                 await transaction.CommitAsync(CancellationToken.None);
             }
@@ -149,7 +153,8 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
             return false;
         }
 
-        return Complete(batch, outcomes);
+        Complete(batch, outcomes);
+        return true;
     }
 
     private static async Task<bool> RunTogetherAsync(SqliteConnection connection, SqliteTransaction transaction, List<IWrite> batch)
@@ -192,7 +197,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     }
 
     /// <summary>Answers every write of a committed batch: its result, or the exception of a write that failed alone.</summary>
-    private static bool Complete(List<IWrite> batch, Exception?[]? outcomes)
+    private static void Complete(List<IWrite> batch, Exception?[]? outcomes)
     {
         for (var i = 0; i < batch.Count; i++)
         {
@@ -205,8 +210,6 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                 batch[i].Committed();
             }
         }
-
-        return true;
     }
 
     private sealed class Write<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken) : IWrite
