@@ -60,14 +60,17 @@ if [ "$skipped" -gt 0 ]; then
 fi
 
 # The benchmark is not a test of speed (docs/benchmarks.md holds measured runs), but it must keep working: a smoke
-# run drives every phase against the real server and the relay and must print its comparison table.
+# run drives every phase against the real server and the relay, must print its comparison table, and must end with
+# nothing undelivered and no send refused (every copy the server stored was pushed, acknowledged and deleted).
 echo "== benchmark smoke run (bench/Messaging.Bench --quick)"
 bench_status=0
 dotnet run --project bench/Messaging.Bench -c "$configuration" --no-build -- --quick --connections 200 \
   --chart "$results/bench-smoke.svg" --markdown "$results/bench-smoke.md" > "$results/bench-smoke.out" 2> "$results/bench-smoke.err" || bench_status=$?
-if [ "$bench_status" -ne 0 ] || ! grep -q "Against the targets of issue 5" "$results/bench-smoke.out"; then
+if [ "$bench_status" -ne 0 ] || ! grep -q "Against the targets of issue 5" "$results/bench-smoke.out" \
+  || ! grep -qE "^\| send errors / overloaded / undelivered at end \| 0 / (yes|no) / 0 \| 0 / (yes|no) / 0 \|" "$results/bench-smoke.out"; then
   echo "benchmark smoke run failed (exit $bench_status):" >&2
   tail -n 30 "$results/bench-smoke.err" >&2
+  grep -E "undelivered at end" "$results/bench-smoke.out" >&2 || true
   status=1
 else
   grep -E "deliveries/s at peak" "$results/bench-smoke.out" | head -n 1

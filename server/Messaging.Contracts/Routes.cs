@@ -59,11 +59,21 @@ public static class HubMethods
     /// <summary>Client to server: the device has stored these deliveries; the server deletes its copies.</summary>
     public const string Acknowledge = "Acknowledge";
 
+    /// <summary>
+    /// Client to server, sent without waiting for an answer (a SignalR send, not an invocation): what
+    /// <see cref="Acknowledge"/> does, one frame instead of a call and its answer, for a client that does not need the
+    /// count. The server reports a request it refuses with <see cref="AcknowledgeRefused"/>.
+    /// </summary>
+    public const string AcknowledgeQuietly = "AcknowledgeQuietly";
+
     /// <summary>Client to server: a stream of the device's queued deliveries, in order; the stream ends when the queue is drained.</summary>
     public const string Drain = "Drain";
 
     /// <summary>Server to client: one live delivery (<see cref="Delivery"/>).</summary>
     public const string Receive = "Receive";
+
+    /// <summary>Server to client: a <see cref="AcknowledgeQuietly"/> was refused (<see cref="HubError"/>); it deleted nothing.</summary>
+    public const string AcknowledgeRefused = "AcknowledgeRefused";
 
     /// <summary>
     /// Server to client: a bundle fetch left this device with few one-time prekeys (<see cref="PrekeyStatus"/>);

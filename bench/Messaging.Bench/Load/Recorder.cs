@@ -20,7 +20,10 @@ internal sealed class Recorder
     private long sent;
     private long sendErrors;
 
-    /// <summary>Copies delivered: for the server, received and acknowledged (so deleted); for the relay, received.</summary>
+    /// <summary>
+    /// Copies received by their device. The server's are acknowledged as they arrive, and the end of each phase checks
+    /// that every acknowledgement deleted its copy (<see cref="Targets.BenchTarget.QuiesceAsync"/>).
+    /// </summary>
     public long Delivered => Interlocked.Read(ref delivered);
 
     /// <summary>Sends the target acknowledged (for the server: stored durably).</summary>

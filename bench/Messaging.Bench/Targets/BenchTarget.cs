@@ -17,7 +17,10 @@ internal abstract class BenchTarget : IAsyncDisposable
     /// <summary>Sends one envelope from <paramref name="from"/> to its peer; completes when the target acknowledged it.</summary>
     public abstract Task SendAsync(BenchDevice from, byte[] payload);
 
-    /// <summary>Waits until every acknowledged send has been delivered (or the bound passes); returns whether it has.</summary>
+    /// <summary>
+    /// Waits until every acknowledged send has been delivered (or the bound passes), then until the target has nothing
+    /// left to deliver (<see cref="NothingLeftAsync"/>); returns whether both came true.
+    /// </summary>
     public async Task<bool> QuiesceAsync(TimeSpan bound)
     {
         using var deadline = new CancellationTokenSource(bound);
@@ -31,8 +34,11 @@ internal abstract class BenchTarget : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
         }
 
-        return true;
+        return await NothingLeftAsync(deadline.Token);
     }
+
+    /// <summary>Once every send was delivered: whether the target still holds something to deliver.</summary>
+    protected virtual Task<bool> NothingLeftAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
     public abstract ValueTask DisposeAsync();
 

@@ -10,8 +10,9 @@ namespace Messaging.Bench.Targets;
 /// The real server (<c>Messaging.Server</c>, Release build) as its own process with the embedded SQLite store in a
 /// temp folder. Devices come in pairs: two doctors of the scenario's practice (invited and verified by TOTP), one
 /// conversation, one device each, real identities and device sessions opened with a signed challenge, all through the
-/// HTTP API. A delivery counts once the receiving device's acknowledgement
-/// returned, i.e. the copy was stored, pushed, acknowledged and deleted.
+/// HTTP API. A delivery counts when the copy reaches the receiving device, which acknowledges it without waiting for
+/// an answer (<see cref="HubMethods.AcknowledgeQuietly"/>); once the load stops, every device drains its queue and must
+/// find it empty (<see cref="NothingLeftAsync"/>), so a copy stored, pushed and never deleted cannot pass unseen.
 /// </summary>
 internal sealed class DurableTarget : BenchTarget
 {
@@ -32,6 +33,8 @@ internal sealed class DurableTarget : BenchTarget
     };
 
     private readonly List<Task> ackLoops = [];
+    private long acksPending;
+    private long acksRefused;
     private readonly List<Channel<DeliveryRef>> ackQueues = [];
     private ServerProcess server = null!;
     private Scenario scenario = null!;
@@ -170,8 +173,11 @@ internal sealed class DurableTarget : BenchTarget
         connection.On<Delivery>(HubMethods.Receive, delivery =>
         {
             Recorder.Received(delivery.Ciphertext);
+            Interlocked.Increment(ref acksPending);
             acks.Writer.TryWrite(new DeliveryRef { ConversationId = delivery.ConversationId, MessageId = delivery.MessageId });
+            Recorder.DeliveredCopies(1);
         });
+        connection.On<HubError>(HubMethods.AcknowledgeRefused, _ => Interlocked.Increment(ref acksRefused));
         await connection.StartAsync();
         lock (ackLoops)
         {
@@ -194,7 +200,37 @@ internal sealed class DurableTarget : BenchTarget
         return result.Error is null ? result.Removed : throw new InvalidOperationException($"The server refused an acknowledgement: {result.Error.Code}");
     }
 
-    /// <summary>Acknowledges what arrived, up to <see cref="MaxAcksPerCall"/> copies per call, until the device disconnects.</summary>
+    /// <summary>
+    /// Waits until every acknowledgement was sent, then drains each device's queue on its own connection and expects
+    /// nothing: the server handles a connection's calls in order, so the drain runs after that device's acknowledgements.
+    /// </summary>
+    protected override async Task<bool> NothingLeftAsync(CancellationToken cancellationToken)
+    {
+        while (Interlocked.Read(ref acksPending) > 0)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
+        }
+
+        var left = 0L;
+        await HubConnections.ForEachAsync(Devices, 16, async (device, ct) =>
+        {
+            await foreach (var _ in device.Connection.StreamAsync<Delivery>(HubMethods.Drain, ct))
+            {
+                Interlocked.Increment(ref left);
+            }
+        });
+        return left == 0 && Interlocked.Read(ref acksRefused) == 0;
+    }
+
+    /// <summary>
+    /// Acknowledges what arrived, up to <see cref="MaxAcksPerCall"/> copies per message and without waiting for an
+    /// answer, as the SDK's <c>AcknowledgeQuietlyAsync</c> does, until the device disconnects.
+    /// </summary>
     private async Task AcknowledgeLoopAsync(HubConnection connection, ChannelReader<DeliveryRef> received)
     {
         var batch = new List<DeliveryRef>(MaxAcksPerCall);
@@ -208,11 +244,8 @@ internal sealed class DurableTarget : BenchTarget
                     batch.Add(delivery);
                 }
 
-                var result = await connection.InvokeAsync<AcknowledgeResult>(HubMethods.Acknowledge, new AcknowledgeRequest { Deliveries = [.. batch] });
-                if (result.Error is null)
-                {
-                    Recorder.DeliveredCopies(result.Removed);
-                }
+                await connection.SendAsync(HubMethods.AcknowledgeQuietly, new AcknowledgeRequest { Deliveries = [.. batch] });
+                Interlocked.Add(ref acksPending, -batch.Count);
             }
         }
         catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or IOException)

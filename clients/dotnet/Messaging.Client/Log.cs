@@ -45,6 +45,10 @@ internal static class Log
     private static readonly Action<ILogger, Exception?> TokenFailedMessage = LoggerMessage.Define(
         LogLevel.Warning, new EventId(13, "TokenFailed"), "Obtaining a device token failed.");
 
+    private static readonly Action<ILogger, int, Exception?> QuietAcknowledgementDroppedMessage = LoggerMessage.Define<int>(
+        LogLevel.Information, new EventId(14, "QuietAcknowledgementDropped"),
+        "A quiet acknowledgement of {Count} deliveries was not sent (the connection dropped); they come again with the next drain.");
+
     public static void ConnectFailed(ILogger logger, int attempt, TimeSpan delay, Exception exception) => ConnectFailedMessage(logger, attempt, delay, exception);
 
     public static void Connected(ILogger logger) => ConnectedMessage(logger, null);
@@ -71,4 +75,6 @@ internal static class Log
     public static void HandlerFailed(ILogger logger, Exception exception) => HandlerFailedMessage(logger, exception);
 
     public static void TokenFailed(ILogger logger, Exception exception) => TokenFailedMessage(logger, exception);
+
+    public static void QuietAcknowledgementDropped(ILogger logger, int count, Exception exception) => QuietAcknowledgementDroppedMessage(logger, count, exception);
 }

@@ -96,6 +96,47 @@ public sealed partial class MessagingClient
         return result.Error is { } error ? throw Errors.Hub(HubMethods.Acknowledge, error) : result.Removed;
     }
 
+    /// <summary>
+    /// Tells the server these deliveries are stored without waiting for its answer: one message on the connection
+    /// instead of a call and its answer, for a client that does not need the count. Returns once the message is handed
+    /// to the connection, true; if the connection is down, nothing is sent and it returns false (once
+    /// <see cref="MessagingClient.ConnectAsync"/> has succeeded: before, it throws like every hub call). Either way nothing is
+    /// lost: a copy whose acknowledgement never arrived comes again with the next drain, and acknowledging it again is
+    /// harmless. A request the server refuses raises <see cref="AcknowledgementRefused"/>.
+    /// </summary>
+    public async Task<bool> AcknowledgeQuietlyAsync(IEnumerable<DeliveryRef> deliveries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deliveries);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (Volatile.Read(ref _started) == 0)
+        {
+            throw Errors.NotConnected();
+        }
+
+        var request = new AcknowledgeRequest { Deliveries = [.. deliveries] };
+        if (request.Deliveries.Count == 0)
+        {
+            return true;
+        }
+
+        if (_hub.State != HubConnectionState.Connected)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _hub.SendAsync(HubMethods.AcknowledgeQuietly, request, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The connection dropped under the send: the next drain brings these copies again.
+            Log.QuietAcknowledgementDropped(_logger, request.Deliveries.Count, e);
+            return false;
+        }
+    }
+
     /// <summary>Puts a delivery on the stream unless it was already put there in this connection window.</summary>
     private void Accept(Delivery delivery)
     {

@@ -52,6 +52,7 @@ public sealed partial class MessagingClient : IAsyncDisposable
         _hub = HubConnectionFactory.Create(options, ProvideHubTokenAsync, new BackoffRetryPolicy(options.ReconnectBackoff, ShouldReconnect));
         _hub.On<Delivery>(HubMethods.Receive, Accept);
         _hub.On<PrekeyStatus>(HubMethods.PrekeysLow, status => PrekeysLow?.Invoke(this, status));
+        _hub.On<HubError>(HubMethods.AcknowledgeRefused, error => AcknowledgementRefused?.Invoke(this, error));
         _hub.Reconnecting += OnReconnectingAsync;
         _hub.Reconnected += OnReconnectedAsync;
         _hub.Closed += OnClosedAsync;
@@ -74,6 +75,12 @@ public sealed partial class MessagingClient : IAsyncDisposable
 
     /// <summary>The server handed out prekeys of this device and few are left: upload more.</summary>
     public event EventHandler<PrekeyStatus>? PrekeysLow;
+
+    /// <summary>
+    /// The server refused an <see cref="AcknowledgeQuietlyAsync"/> (a malformed or oversized request, by its
+    /// <see cref="HubError.Code"/>); it deleted nothing. Handlers run on a background thread and must not block.
+    /// </summary>
+    public event EventHandler<HubError>? AcknowledgementRefused;
 
     /// <summary>A device-bound access token valid for at least a minute (or half its lifetime, if shorter).</summary>
     public Task<string> GetAccessTokenAsync(CancellationToken cancellationToken = default) => _tokens.GetAsync(cancellationToken);

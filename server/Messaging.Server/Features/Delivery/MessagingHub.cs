@@ -66,6 +66,20 @@ internal sealed class MessagingHub(
     public Task<AcknowledgeResult> AcknowledgeAsync(AcknowledgeRequest request) =>
         delivery.AcknowledgeAsync(DeviceId, request, Context.ConnectionAborted);
 
+    /// <summary>
+    /// The acknowledgement without an answer: a copy whose acknowledgement never arrives is not lost, it comes again
+    /// with the next drain, so the client need not wait. Only a refusal goes back, to the calling connection.
+    /// </summary>
+    [HubMethodName(HubMethods.AcknowledgeQuietly)]
+    public async Task AcknowledgeQuietlyAsync(AcknowledgeRequest request)
+    {
+        var result = await delivery.AcknowledgeAsync(DeviceId, request, Context.ConnectionAborted);
+        if (result.Error is { } error)
+        {
+            await Clients.Caller.SendAsync(HubMethods.AcknowledgeRefused, error, Context.ConnectionAborted);
+        }
+    }
+
     [HubMethodName(HubMethods.Drain)]
     public IAsyncEnumerable<Contracts.Delivery> DrainAsync(CancellationToken cancellationToken) =>
         delivery.DrainAsync(DeviceId, cancellationToken);

@@ -1,8 +1,10 @@
 using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Server.Features.Delivery;
+using Messaging.Server.Hosting;
 using Messaging.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Options;
 
 namespace Messaging.Server.Tests.Features.Delivery;
 
@@ -241,6 +243,65 @@ public sealed class DeliveryTests : IAsyncLifetime
 
         Assert.Equal(1, await bobDevice.AcknowledgeAsync(delivery));
         Assert.Equal(0, await bobDevice.AcknowledgeAsync(delivery));
+    }
+
+    [Fact]
+    public async Task AcknowledgeQuietly_DeletesTheNamedCopiesOnly()
+    {
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+        await aliceDevice.SendTextAsync(conversation, cipher, "kept");
+        await aliceDevice.SendTextAsync(conversation, cipher, "done");
+        var both = await bobDevice.ReceiveAsync(2, acknowledge: false);
+
+        Assert.True(await bobDevice.AcknowledgeQuietlyAsync([both[1].ToRef()]));
+
+        await Eventually.WaitAsync(async () => (await QueueAsync(bobDevice.DeviceId)).Count == 1, "the quietly acknowledged copy to be deleted");
+        Assert.Equal(both[0].MessageId, (await QueueAsync(bobDevice.DeviceId)).Single().MessageId);
+    }
+
+    [Fact]
+    public async Task AcknowledgeQuietly_WhileTheServerIsDown_SendsNothingAndTheCopyComesAgain()
+    {
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+        await aliceDevice.SendTextAsync(conversation, cipher, "again");
+        var delivery = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
+        await server.StopAsync();
+        await Eventually.WaitAsync(() => !bobDevice.IsConnected, "Bob's client to lose its connection");
+
+        Assert.False(await bobDevice.AcknowledgeQuietlyAsync([delivery.ToRef()]));
+
+        await server.StartAsync();
+        var again = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
+        Assert.Equal(delivery.MessageId, again.MessageId);
+        Assert.True(await bobDevice.AcknowledgeQuietlyAsync([again.ToRef()]));
+        await Eventually.WaitAsync(async () => (await QueueAsync(bobDevice.DeviceId)).Count == 0, "the copy to be deleted once acknowledged");
+    }
+
+    [Fact]
+    public async Task AcknowledgeQuietly_TooManyDeliveries_IsRefusedToTheCallerAndDeletesNothing()
+    {
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+        await aliceDevice.SendTextAsync(conversation, cipher, "kept");
+        var delivery = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
+        var refused = new TaskCompletionSource<HubError>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bobDevice.AcknowledgementRefused += (_, error) => refused.TrySetResult(error);
+        var limit = server.Get<IOptions<MessagingOptions>>().Value.Delivery.MaxAcknowledgementsPerCall;
+        var tooMany = Enumerable.Range(0, limit)
+            .Select(_ => new DeliveryRef { ConversationId = conversation, MessageId = Guid.CreateVersion7() })
+            .Prepend(delivery.ToRef());
+
+        Assert.True(await bobDevice.AcknowledgeQuietlyAsync(tooMany));
+        var error = await refused.Task.WaitAsync(Scenario.Timeout());
+
+        // The server handles a connection's calls one at a time: the refusal came after the request was dealt with.
+        Assert.Equal(ErrorCodes.PayloadTooLarge, error.Code);
+        Assert.Equal(delivery.MessageId, (await QueueAsync(bobDevice.DeviceId)).Single().MessageId);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Messaging.Contracts;
 using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Delivery;
@@ -167,6 +168,19 @@ public sealed class SendValidationTests : IAsyncLifetime
         var result = await hub.InvokeAsync<AcknowledgeResult>(HubMethods.Acknowledge, new AcknowledgeRequest());
 
         Assert.Equal(ErrorCodes.InvalidRequest, result.Error?.Code);
+    }
+
+    [Fact]
+    public async Task AcknowledgeQuietly_EmptyOrNull_IsRefusedToTheCallerWithTheSameCode()
+    {
+        var refusals = Channel.CreateUnbounded<HubError>();
+        using var subscription = hub.On<HubError>(HubMethods.AcknowledgeRefused, error => refusals.Writer.TryWrite(error));
+
+        await hub.SendAsync(HubMethods.AcknowledgeQuietly, new AcknowledgeRequest());
+        await hub.SendAsync(HubMethods.AcknowledgeQuietly, (AcknowledgeRequest?)null);
+
+        Assert.Equal(ErrorCodes.InvalidRequest, (await refusals.Reader.ReadAsync(Scenario.Timeout())).Code);
+        Assert.Equal(ErrorCodes.InvalidRequest, (await refusals.Reader.ReadAsync(Scenario.Timeout())).Code);
     }
 
     private SendRequest ValidRequest() => new()
