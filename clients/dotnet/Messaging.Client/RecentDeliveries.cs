@@ -32,6 +32,14 @@ internal sealed class RecentDeliveries(int capacity)
         }
     }
 
+    public bool Contains(Guid conversationId, Guid messageId)
+    {
+        lock (_lock)
+        {
+            return _seen.Contains((conversationId, messageId));
+        }
+    }
+
     public void Clear()
     {
         lock (_lock)

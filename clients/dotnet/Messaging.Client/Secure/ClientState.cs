@@ -14,13 +14,19 @@ public sealed record HistoryEntry(
     string Text,
     bool Outgoing);
 
+/// <summary>A delivery this device has decrypted, by the ids the server gives every copy of it.</summary>
+internal sealed record ProcessedDelivery(Guid ConversationId, Guid MessageId);
+
 /// <summary>
-/// What the SDK keeps beside the protocol state: the account and device, the next prekey ids, and the message
-/// history. Sealed as a whole with the device's storage key (docs/protocol.md §8).
+/// What the SDK keeps beside the protocol state: the account and device, the next prekey ids, the message
+/// history and the last deliveries decrypted. Sealed as a whole with the device's storage key (docs/protocol.md §8).
 /// </summary>
 internal sealed class ClientState
 {
     public const string FileName = "client";
+
+    /// <summary>How many decrypted deliveries the state remembers (only the last few can still be unacknowledged).</summary>
+    public const int ProcessedKept = 256;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -38,6 +44,12 @@ internal sealed class ClientState
     public uint NextKemPrekeyId { get; set; } = 1;
 
     public List<HistoryEntry> History { get; set; } = [];
+
+    /// <summary>
+    /// The last deliveries decrypted, oldest first, at most <see cref="ProcessedKept"/>: one saved but not yet
+    /// acknowledged when the device stopped comes again, and must not be taken for a broken session.
+    /// </summary>
+    public List<ProcessedDelivery> Processed { get; set; } = [];
 
     public byte[] Seal(StorageKey key)
     {

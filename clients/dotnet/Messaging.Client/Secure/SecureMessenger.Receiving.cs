@@ -26,9 +26,15 @@ public sealed partial class SecureMessenger
 
     private async Task<HistoryEntry?> ProcessAsync(Delivery delivery, CancellationToken cancellationToken)
     {
+        if (processed.Contains(delivery.ConversationId, delivery.MessageId))
+        {
+            await AcknowledgeAsync(delivery, cancellationToken); // decrypted and stored before: only its acknowledgement was missing
+            return null;
+        }
+
         if (!await SenderIdentityMatchesDirectoryAsync(delivery, cancellationToken))
         {
-            await Transport.AcknowledgeAsync([delivery], cancellationToken); // refused for good: keeping it would loop
+            await AcknowledgeAsync(delivery, cancellationToken); // refused for good: keeping it would loop
             return null;
         }
 
@@ -36,11 +42,11 @@ public sealed partial class SecureMessenger
         if (message is null)
         {
             await RepairAsync(delivery, failure, cancellationToken);
-            await Transport.AcknowledgeAsync([delivery], cancellationToken);
+            await AcknowledgeAsync(delivery, cancellationToken);
             return null;
         }
 
-        await Transport.AcknowledgeAsync([delivery], cancellationToken);
+        await AcknowledgeAsync(delivery, cancellationToken);
         switch (message.Kind)
         {
             case PlaintextKind.Content when delivery.SenderAccountId != AccountId && entry is { } stored:
@@ -71,6 +77,7 @@ public sealed partial class SecureMessenger
             }
 
             noticed.Remove(delivery.SenderDeviceId);
+            Remember(delivery);
             (HistoryEntry, bool)? stored = null;
             if (message.Kind == PlaintextKind.Content && ContentCodec.TryDecode(message.Body.Span, out var text, out var resendOf))
             {
@@ -91,6 +98,25 @@ public sealed partial class SecureMessenger
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Acknowledges without waiting for the server's answer: receiving a backlog then costs no round trip per message.
+    /// An acknowledgement that is lost (the connection dropped) only brings the copy again with the next drain, where
+    /// <see cref="processed"/> recognises it.
+    /// </summary>
+    private async Task AcknowledgeAsync(Delivery delivery, CancellationToken cancellationToken) =>
+        await Transport.AcknowledgeQuietlyAsync([delivery.ToRef()], cancellationToken);
+
+    /// <summary>Records a decrypted delivery, saved with the ratchet state it advanced. Call with the gate held.</summary>
+    private void Remember(Delivery delivery)
+    {
+        processed.TryAdd(delivery.ConversationId, delivery.MessageId);
+        state.Processed.Add(new ProcessedDelivery(delivery.ConversationId, delivery.MessageId));
+        if (state.Processed.Count > ClientState.ProcessedKept)
+        {
+            state.Processed.RemoveRange(0, state.Processed.Count - ClientState.ProcessedKept);
         }
     }
 

@@ -20,10 +20,21 @@ public sealed partial class SecureMessenger : IAsyncDisposable
 {
     private const string ProtocolStateName = "protocol";
 
+    /// <summary>Enough for a backlog drained twice over a dropped connection; about 40 bytes each in memory.</summary>
+    private const int ProcessedCapacity = 100_000;
+
     private readonly SecureMessengerOptions options;
     private readonly InMemoryProtocolStore store;
     private readonly ProtocolDevice device;
     private readonly ClientState state;
+
+    /// <summary>
+    /// Deliveries decrypted since the messenger opened, and the last ones of earlier runs. A copy comes again when
+    /// its acknowledgement was lost, or when the connection dropped while it waited on the stream (the next drain
+    /// brings every unacknowledged copy); decrypting it again would fail, its message key being used, and look
+    /// like a broken session.
+    /// </summary>
+    private readonly RecentDeliveries processed = new(ProcessedCapacity);
 
     // Serialises protocol operations and the saves that follow them; never held across a network call.
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -34,6 +45,11 @@ public sealed partial class SecureMessenger : IAsyncDisposable
         this.options = options;
         this.store = store;
         this.state = state;
+        foreach (var delivery in state.Processed)
+        {
+            processed.TryAdd(delivery.ConversationId, delivery.MessageId);
+        }
+
         device = new ProtocolDevice(store);
         Transport = new MessagingClient(new MessagingClientOptions
         {
