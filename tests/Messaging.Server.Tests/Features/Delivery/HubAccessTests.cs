@@ -7,7 +7,7 @@ using Messaging.Testing;
 
 namespace Messaging.Server.Tests.Features.Delivery;
 
-/// <summary>Who may open the hub, and what revoking a device does.</summary>
+/// <summary>Who may open the hub, what a device may acknowledge, and what revoking a device does.</summary>
 public sealed class HubAccessTests : IAsyncLifetime
 {
     private const string AllowedOrigin = "https://app.example.test";
@@ -103,6 +103,23 @@ public sealed class HubAccessTests : IAsyncLifetime
         await scenario.Api.DeleteDeviceAsync(scenario.Admin.Token, bobDevice.DeviceId);
         var bobsDevices = await scenario.Api.ListDevicesAsync(bob.Token);
         Assert.Empty(bobsDevices);
+    }
+
+    [Fact]
+    public async Task Acknowledge_AnotherDevicesCopy_DeletesNothingEitherWay()
+    {
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob, connect: false);
+        var sent = await aliceDevice.SendTextAsync(conversation, cipher, "for Bob only");
+        var bobsCopy = new DeliveryRef { ConversationId = conversation, MessageId = sent.MessageId };
+
+        Assert.Equal(0, await aliceDevice.AcknowledgeAsync(bobsCopy));
+        Assert.True(await aliceDevice.AcknowledgeQuietlyAsync([bobsCopy]));
+        // Answered after the quiet one, which the server handled first: a connection's calls run in order.
+        Assert.Equal(0, await aliceDevice.AcknowledgeAsync(bobsCopy));
+
+        Assert.Equal(sent.MessageId, (await QueueAsync(bobDevice.DeviceId)).Single().MessageId);
     }
 
     private async Task<IReadOnlyList<QueuedCopy>> QueueAsync(Guid deviceId) =>
