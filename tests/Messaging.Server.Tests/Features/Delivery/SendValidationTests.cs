@@ -183,6 +183,17 @@ public sealed class SendValidationTests : IAsyncLifetime
         Assert.Equal(ErrorCodes.InvalidRequest, (await refusals.Reader.ReadAsync(Scenario.Timeout())).Code);
     }
 
+    [Fact]
+    public async Task AcknowledgeQuietly_Unreadable_IsDroppedAndTheConnectionStaysUsable()
+    {
+        // SignalR cannot bind it, and a call without an invocation id gets no answer: it is logged and dropped.
+        await hub.SendAsync(HubMethods.AcknowledgeQuietly, "not an acknowledgement");
+
+        var next = await hub.InvokeAsync<AcknowledgeResult>(HubMethods.Acknowledge, new AcknowledgeRequest());
+        Assert.Equal(ErrorCodes.InvalidRequest, next.Error?.Code);
+        Assert.Equal(HubConnectionState.Connected, hub.State);
+    }
+
     private SendRequest ValidRequest() => new()
     {
         ConversationId = conversation,
