@@ -149,8 +149,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
         var aliceDevice = await DeviceAsync(alice);
         var bobDevice = await DeviceAsync(bob);
         var aliceInbox = ReceiveInBackground(aliceDevice.Messenger);
-        var aliceToken = await aliceDevice.Messenger.Transport.GetAccessTokenAsync();
-        var alicePrekeys = (await scenario.Api.GetPrekeyStatusAsync(aliceToken, aliceDevice.Messenger.DeviceId)).OneTimePrekeys;
+        var alicePrekeys = await OneTimePrekeysAsync(aliceDevice);
 
         // Bob does not read yet, so the copy stays queued and each reconnection's drain puts it on his stream again,
         // as when a connection drops while a device works through its backlog.
@@ -167,7 +166,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
         Assert.Equal(["once", "then"], (await bobDevice.Messenger.ReceiveTextsAsync(2)).Select(m => m.Text));
         // A copy taken for a broken session would have made Bob start a new one: fetch Alice's bundle (a one-time
         // prekey fewer) and tell her he could not decrypt.
-        Assert.Equal(alicePrekeys, (await scenario.Api.GetPrekeyStatusAsync(aliceToken, aliceDevice.Messenger.DeviceId)).OneTimePrekeys);
+        Assert.Equal(alicePrekeys, await OneTimePrekeysAsync(aliceDevice));
         aliceInbox.Dispose();
     }
 
@@ -177,8 +176,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
         var (alice, bob, conversation) = await scenario.PairAsync();
         var aliceDevice = await DeviceAsync(alice);
         var bobDevice = await DeviceAsync(bob);
-        var aliceToken = await aliceDevice.Messenger.Transport.GetAccessTokenAsync();
-        var alicePrekeys = (await scenario.Api.GetPrekeyStatusAsync(aliceToken, aliceDevice.Messenger.DeviceId)).OneTimePrekeys;
+        var alicePrekeys = await OneTimePrekeysAsync(aliceDevice);
         await aliceDevice.Messenger.SendTextAsync(conversation, "once");
         await server.StopAsync();
         var backup = server.Data.ReadAllFiles().Where(f => Path.GetFileName(f.File).StartsWith("messaging.db", StringComparison.Ordinal)).ToList();
@@ -201,7 +199,7 @@ public sealed class SecureMessengerTests : IAsyncLifetime
         await aliceDevice.Messenger.SendTextAsync(conversation, "then");
 
         Assert.Equal("then", (await bobAgain.ReceiveTextsAsync(1)).Single().Text);
-        Assert.Equal(alicePrekeys, (await scenario.Api.GetPrekeyStatusAsync(aliceToken, aliceDevice.Messenger.DeviceId)).OneTimePrekeys);
+        Assert.Equal(alicePrekeys, await OneTimePrekeysAsync(aliceDevice));
         Assert.Equal(["once", "then"], bobAgain.History.Select(h => h.Text));
     }
 
@@ -255,6 +253,10 @@ public sealed class SecureMessengerTests : IAsyncLifetime
     }
 
     private static bool ReceiptSeen(TestDevice device) => device.Receipts > 0;
+
+    /// <summary>The device's one-time prekeys left on the server: a session repair started with it spends one.</summary>
+    private async Task<int> OneTimePrekeysAsync(TestDevice device) =>
+        (await scenario.Api.GetPrekeyStatusAsync(await device.Messenger.Transport.GetAccessTokenAsync(), device.Messenger.DeviceId)).OneTimePrekeys;
 
     private async Task<TestDevice> DeviceAsync(TestPerson person, int prekeyBatch = 20)
     {

@@ -235,11 +235,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Acknowledge_Twice_RemovesOnceAndIsHarmless()
     {
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var aliceDevice = await scenario.DeviceAsync(alice);
-        var bobDevice = await scenario.DeviceAsync(bob);
-        await aliceDevice.SendTextAsync(conversation, cipher, "one");
-        var delivery = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
+        var (bobDevice, _, delivery) = await OneUnacknowledgedDeliveryAsync("one");
 
         Assert.Equal(1, await bobDevice.AcknowledgeAsync(delivery));
         Assert.Equal(0, await bobDevice.AcknowledgeAsync(delivery));
@@ -264,11 +260,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task AcknowledgeQuietly_WhileTheServerIsDown_SendsNothingAndTheCopyComesAgain()
     {
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var aliceDevice = await scenario.DeviceAsync(alice);
-        var bobDevice = await scenario.DeviceAsync(bob);
-        await aliceDevice.SendTextAsync(conversation, cipher, "again");
-        var delivery = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
+        var (bobDevice, _, delivery) = await OneUnacknowledgedDeliveryAsync("again");
         await server.StopAsync();
         await Eventually.WaitAsync(() => !bobDevice.IsConnected, "Bob's client to lose its connection");
 
@@ -284,11 +276,7 @@ public sealed class DeliveryTests : IAsyncLifetime
     [Fact]
     public async Task AcknowledgeQuietly_TooManyDeliveries_IsRefusedToTheCallerAndDeletesNothing()
     {
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var aliceDevice = await scenario.DeviceAsync(alice);
-        var bobDevice = await scenario.DeviceAsync(bob);
-        await aliceDevice.SendTextAsync(conversation, cipher, "kept");
-        var delivery = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
+        var (bobDevice, conversation, delivery) = await OneUnacknowledgedDeliveryAsync("kept");
         var refused = new TaskCompletionSource<HubError>(TaskCreationOptions.RunContinuationsAsynchronously);
         bobDevice.AcknowledgementRefused += (_, error) => refused.TrySetResult(error);
         var limit = server.Get<IOptions<MessagingOptions>>().Value.Delivery.MaxAcknowledgementsPerCall;
@@ -336,6 +324,16 @@ public sealed class DeliveryTests : IAsyncLifetime
         var bobDevice = await scenario.RegisterDeviceAsync(bob);
         var bobToken = await scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
         return (aliceDevice, bobDevice.DeviceId, bobToken.AccessToken, conversation);
+    }
+
+    /// <summary>Alice sends Bob one message; Bob's connected device receives it and does not acknowledge it.</summary>
+    private async Task<(MessagingClient BobDevice, Guid Conversation, Contracts.Delivery Delivery)> OneUnacknowledgedDeliveryAsync(string text)
+    {
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+        await aliceDevice.SendTextAsync(conversation, cipher, text);
+        return (bobDevice, conversation, (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single());
     }
 
     private async Task<IReadOnlyList<QueuedCopy>> QueueAsync(Guid deviceId) =>
