@@ -1,9 +1,10 @@
 namespace Messaging.Client;
 
 /// <summary>
-/// A bounded set of recently yielded (conversation, message) ids, oldest evicted first. It only keeps a copy that
-/// arrives both live and through the drain from being yielded twice in one connection window; the durable queue
-/// and the caller's own store stay the authority on what was already handled.
+/// A bounded set of recent (conversation, message) ids, oldest evicted first. The transport's keeps a copy that
+/// arrives both live and through the drain from being yielded twice in one connection window; the durable queue and
+/// the caller's own store stay the authority on what was already handled (the <c>SecureMessenger</c>'s own set of
+/// deliveries it decrypted is such a store).
 /// </summary>
 internal sealed class RecentDeliveries(int capacity)
 {
