@@ -6,7 +6,7 @@ using Messaging.Testing;
 namespace Messaging.Client.Tests.Secure;
 
 /// <summary>The SDK's end-to-end encryption through a real server (Kestrel on loopback, a real SQLite file).</summary>
-public sealed class SecureMessengerTests : IAsyncLifetime
+public sealed partial class SecureMessengerTests : IAsyncLifetime
 {
     private const string Marker = "SECRET-MARKER-5d1e rendez-vous cardiologie mardi 14h";
     private readonly List<IAsyncDisposable> disposables = [];

@@ -19,12 +19,11 @@ internal sealed record ProcessedDelivery(Guid ConversationId, Guid MessageId);
 
 /// <summary>
 /// What the SDK keeps beside the protocol state: the account and device, the next prekey ids, the message
-/// history and the last deliveries decrypted. Sealed as a whole with the device's storage key (docs/protocol.md §8).
+/// history and the last deliveries decrypted. Sealed as a whole with the device's storage key (docs/protocol.md §8), and
+/// saved in one file with the protocol state (<see cref="DeviceStateFile"/>).
 /// </summary>
 internal sealed class ClientState
 {
-    public const string FileName = "client";
-
     /// <summary>How many decrypted deliveries the state remembers (only the last few can still be unacknowledged).</summary>
     public const int ProcessedKept = 256;
 

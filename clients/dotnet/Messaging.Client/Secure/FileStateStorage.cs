@@ -35,6 +35,9 @@ public sealed class FileStateStorage
 
     public void Write(string name, ReadOnlySpan<byte> bytes) => WriteAtomically(PathOf(name), bytes);
 
+    /// <summary>Removes a blob; nothing happens when there is none.</summary>
+    public void Delete(string name) => File.Delete(PathOf(name));
+
     /// <summary>
     /// Replaces a file all at once (a temp file, flushed to disk, then renamed over it), readable by the owner only:
     /// a crash leaves either the old file or the new one, never half of one.

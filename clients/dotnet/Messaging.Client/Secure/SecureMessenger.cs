@@ -18,8 +18,6 @@ namespace Messaging.Client.Secure;
 /// </remarks>
 public sealed partial class SecureMessenger : IAsyncDisposable
 {
-    private const string ProtocolStateName = "protocol";
-
     /// <summary>Enough for a backlog drained twice over a dropped connection; about 80 bytes each in memory (8 MB when full).</summary>
     private const int ProcessedCapacity = 100_000;
 
@@ -39,6 +37,9 @@ public sealed partial class SecureMessenger : IAsyncDisposable
     // Serialises protocol operations and the saves that follow them; never held across a network call.
     private readonly SemaphoreSlim gate = new(1, 1);
     private int disposed;
+
+    // Opened from the two files of an earlier SDK, which the first save replaces with the one device file.
+    private bool legacyFilesLeft;
 
     private SecureMessenger(SecureMessengerOptions options, InMemoryProtocolStore store, ClientState state)
     {
@@ -128,19 +129,28 @@ public sealed partial class SecureMessenger : IAsyncDisposable
     public static SecureMessenger Open(SecureMessengerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var protocolFile = options.Storage.Read(ProtocolStateName);
-        var clientFile = options.Storage.Read(ClientState.FileName);
-        if (protocolFile is null || clientFile is null)
-        {
-            throw Errors.Client(ClientErrorCodes.LocalStateUnreadable, "No device state here: register a device first.");
-        }
-
+        var (protocolFile, clientFile, legacy) = ReadStateFiles(options.Storage);
         if (!ProtectedDeviceState.TryOpen(protocolFile, options.StorageKey, out var store) || ClientState.TryOpen(clientFile, options.StorageKey) is not { } state)
         {
             throw Errors.Client(ClientErrorCodes.LocalStateUnreadable, "The device state cannot be opened: wrong key, or a damaged file.");
         }
 
-        return new SecureMessenger(options, store, state);
+        return new SecureMessenger(options, store, state) { legacyFilesLeft = legacy };
+    }
+
+    /// <summary>The two sealed parts, from the device file or, for a device saved by an earlier SDK, from its two files.</summary>
+    private static (byte[] Protocol, byte[] Client, bool Legacy) ReadStateFiles(FileStateStorage storage)
+    {
+        if (storage.Read(DeviceStateFile.Name) is { } file)
+        {
+            return DeviceStateFile.TrySplit(file, out var protocol, out var client)
+                ? (protocol, client, false)
+                : throw Errors.Client(ClientErrorCodes.LocalStateUnreadable, "The device state cannot be opened: a damaged file.");
+        }
+
+        return DeviceStateFile.LegacyNames.Select(storage.Read).ToArray() is [{ } legacyProtocol, { } legacyClient]
+            ? (legacyProtocol, legacyClient, true)
+            : throw Errors.Client(ClientErrorCodes.LocalStateUnreadable, "No device state here: register a device first.");
     }
 
     public Task ConnectAsync(CancellationToken cancellationToken = default) => Transport.ConnectAsync(cancellationToken);
@@ -162,11 +172,25 @@ public sealed partial class SecureMessenger : IAsyncDisposable
         gate.Dispose();
     }
 
-    /// <summary>Seals and writes both state files. Call with <see cref="gate"/> held, or before the messenger is shared.</summary>
+    /// <summary>
+    /// Seals both states into the one device file, replaced atomically. Call with <see cref="gate"/> held, or before
+    /// the messenger is shared.
+    /// </summary>
     private void SaveLocked()
     {
-        options.Storage.Write(ProtocolStateName, ProtectedDeviceState.Seal(store, options.StorageKey));
-        options.Storage.Write(ClientState.FileName, state.Seal(options.StorageKey));
+        options.Storage.Write(
+            DeviceStateFile.Name,
+            DeviceStateFile.Combine(ProtectedDeviceState.Seal(store, options.StorageKey), state.Seal(options.StorageKey)));
+        if (legacyFilesLeft)
+        {
+            // Only once the device file is on disk: until then the earlier SDK's two files are the state.
+            foreach (var legacy in DeviceStateFile.LegacyNames)
+            {
+                options.Storage.Delete(legacy);
+            }
+
+            legacyFilesLeft = false;
+        }
     }
 
     /// <summary>Each refresh token works once: keep the newest, sealed with the rest of the state.</summary>
