@@ -70,6 +70,38 @@ public sealed class SqliteSchemaTests : IDisposable
     }
 
     [Fact]
+    public async Task Migrate_FromVersion6_KeepsQueuedCopiesReadableAcknowledgeableAndPurgeable()
+    {
+        // Migration 7 replaces the queue's indexes: the copies waiting before must still be read in order, deleted by
+        // an acknowledgement, and purged with their message when it expires.
+        var (member, sender, device, conversation) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var (kept, expiring) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        string Message(Guid id, int sequence, DateTimeOffset expiresAt) =>
+            $"INSERT INTO messages VALUES ('{conversation:D}', '{id:D}', '{member:D}', '{sender:D}', {sequence}, {T0.UtcTicks}, {expiresAt.UtcTicks});";
+        string Copy(Guid id, int sequence, DateTimeOffset expiresAt) =>
+            $"INSERT INTO queue VALUES ('{device:D}', {T0.UtcTicks + sequence}, '{conversation:D}', {sequence}, '{id:D}', '{member:D}', '{sender:D}', {T0.UtcTicks}, {expiresAt.UtcTicks}, x'0{sequence}');";
+        using var database = MigratedFrom(
+            6,
+            $"INSERT INTO conversations (id, created_by, created_at, last_sequence) VALUES ('{conversation:D}', '{member:D}', {T0.UtcTicks}, 2);",
+            Message(kept, 1, T0.AddDays(30)),
+            Message(expiring, 2, T0.AddDays(1)),
+            Copy(kept, 1, T0.AddDays(30)),
+            Copy(expiring, 2, T0.AddDays(1)));
+        var messages = new SqliteMessageStore(database);
+        var ct = TestContext.Current.CancellationToken;
+
+        var waiting = await messages.ReadQueueAsync(device, null, 10, T0, ct);
+        var purged = await messages.PurgeExpiredAsync(T0.AddDays(2), ct);
+        var acknowledged = await messages.DeleteCopiesAsync(device, [new CopyRef(conversation, kept)], ct);
+
+        Assert.Equal([kept, expiring], waiting.Select(c => c.MessageId));
+        Assert.Equal(1, purged);
+        Assert.Null(await messages.FindAckAsync(conversation, expiring, ct));
+        Assert.Equal(1, acknowledged);
+        Assert.Empty(await messages.ReadQueueAsync(device, null, 10, T0, ct));
+    }
+
+    [Fact]
     public void Migrate_Twice_ChangesNothing()
     {
         using var database = new SqliteDatabase(FilePath);

@@ -36,16 +36,7 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
     public Task<IReadOnlyList<QueuedCopy>> ReadQueueAsync(
         Guid deviceId, QueuePosition? after, int limit, DateTimeOffset now, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<QueuedCopy>>(async connection =>
-            await connection.Command(
-                    """
-                    SELECT device_id, conversation_id, message_id, sequence, sender_account_id, sender_device_id,
-                           accepted_at, ciphertext, enqueued_at
-                    FROM queue
-                    WHERE device_id = $device AND expires_at > $now
-                      AND (enqueued_at, conversation_id, sequence) > ($at, $conversation, $sequence)
-                    ORDER BY enqueued_at, conversation_id, sequence
-                    LIMIT $limit;
-                    """)
+            await connection.Command(QueueSql.ReadQueue)
                 .With("$device", Id(deviceId))
                 .With("$now", Time(now))
                 .With("$at", after?.EnqueuedAtTicks ?? -1)
@@ -56,14 +47,7 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
 
     public Task<IReadOnlyList<QueuedCopy>> ReadMessageCopiesAsync(Guid conversationId, Guid messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<QueuedCopy>>(async connection =>
-            await connection.Command(
-                    """
-                    SELECT device_id, conversation_id, message_id, sequence, sender_account_id, sender_device_id,
-                           accepted_at, ciphertext, enqueued_at
-                    FROM queue
-                    WHERE conversation_id = $conversation AND message_id = $message AND expires_at > $now
-                    ORDER BY device_id;
-                    """)
+            await connection.Command(QueueSql.ReadMessageCopies)
                 .With("$conversation", Id(conversationId))
                 .With("$message", Id(messageId))
                 .With("$now", Time(now))
@@ -72,8 +56,7 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
     public Task<int> DeleteCopiesAsync(Guid deviceId, IReadOnlyCollection<CopyRef> copies, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            var delete = connection.Reusable(
-                "DELETE FROM queue WHERE device_id = $device AND conversation_id = $conversation AND message_id = $message;", transaction);
+            var delete = connection.Reusable(QueueSql.DeleteCopy, transaction);
             delete.Set("$device", Id(deviceId));
             var removed = 0;
             foreach (var copy in copies.Distinct())
@@ -86,17 +69,18 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
 
     public Task<int> DeleteQueueAsync(Guid deviceId, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, transaction) =>
-            connection.Command("DELETE FROM queue WHERE device_id = $device;", transaction)
+            connection.Command(QueueSql.DeleteQueue, transaction)
                 .With("$device", Id(deviceId))
                 .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            var copies = await connection.Command("DELETE FROM queue WHERE expires_at <= $now;", transaction)
+            // Copies first: they are found through their messages.
+            var copies = await connection.Command(QueueSql.PurgeExpiredCopies, transaction)
                 .With("$now", Time(now))
                 .ExecuteAsync(CancellationToken.None);
-            await connection.Command("DELETE FROM messages WHERE expires_at <= $now;", transaction)
+            await connection.Command(QueueSql.PurgeExpiredMessages, transaction)
                 .With("$now", Time(now))
                 .ExecuteAsync(CancellationToken.None);
             return copies;

@@ -251,6 +251,19 @@ internal static class SqliteSchema
         ALTER TABLE messages_by_id RENAME TO messages;
         CREATE INDEX messages_by_expiry ON messages(expires_at);
         """,
+
+        // 7: the queue's copies found by message id first, in one index instead of three. Every copy stored or
+        // deleted updated five B-trees; three of them began with the device or the conversation, so a group commit
+        // touched a page of each per device or conversation in the batch, and wrote each page whole to the WAL.
+        // (message id, conversation, device) serves an acknowledgement (all three named) and a sender's retry (the
+        // first two), and its new entries land on the last pages, message ids being UUIDv7. Expired copies are found
+        // through their message, which has the same expiry, so the queue needs no expiry index of its own.
+        """
+        CREATE UNIQUE INDEX queue_by_message_id ON queue(message_id, conversation_id, device_id);
+        DROP INDEX queue_by_message;
+        DROP INDEX queue_by_conversation_message;
+        DROP INDEX queue_by_expiry;
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;
