@@ -12,7 +12,8 @@ namespace Messaging.Server.Hosting;
 /// Every named rate-limit policy and its bucket, in one place (ASP.NET Core's rate limiter): per IP address before
 /// sign-in, per account or per device after it. Buckets are kept in memory by each node, so with several nodes behind
 /// a balancer a caller gets each node's budget (docs/scaling.md). Repeated sign-in failures also lock the account
-/// itself, whatever the node (SignInService); hub sends are limited per device by <see cref="SendLimiter"/>.
+/// itself, whatever the node (SignInService); hub sends are limited per device by <see cref="SendLimiter"/>, and hub
+/// connections per device by <c>MessagingHub</c> (<see cref="RateLimitOptions.ConnectionsPerDevice"/>).
 /// A refusal is answered 429 with the <c>rate-limited</c> code and a Retry-After header, and is audited.
 /// </summary>
 internal static class RateLimits
@@ -38,7 +39,7 @@ internal static class RateLimits
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(Section)
             .Validate(o => o.BundleFetchesPerMinute > 0 && o.SignInsPerMinute > 0 && o.CodeChecksPerMinute > 0 && o.InvitationsPerMinute > 0
-                && o.PasswordResetsPerMinute > 0 && o.SendsPerMinute > 0, $"Every {Section} limit must be positive.")
+                && o.PasswordResetsPerMinute > 0 && o.SendsPerMinute > 0 && o.ConnectionsPerDevice > 0, $"Every {Section} limit must be positive.")
             .ValidateOnStart();
         services.AddSingleton<SendLimiter>();
         services.AddRateLimiter(options =>
@@ -124,6 +125,13 @@ internal sealed class RateLimitOptions
 
     /// <summary>Hub sends per device per minute (a burst of this many).</summary>
     public int SendsPerMinute { get; set; } = 6000;
+
+    /// <summary>
+    /// Hub connections open at once per device, on each node. A device needs one (two while a reconnect races the old
+    /// connection's close; a few more for browser tabs sharing one device); each connection may keep a call in
+    /// flight, so the cap also bounds what one device's token can ask of the store at once.
+    /// </summary>
+    public int ConnectionsPerDevice { get; set; } = 10;
 }
 
 /// <summary>

@@ -1,9 +1,12 @@
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Accounts.Sessions;
+using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Devices;
+using Messaging.Server.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace Messaging.Server.Features.Delivery;
 
@@ -14,7 +17,8 @@ namespace Messaging.Server.Features.Delivery;
 /// </summary>
 [Authorize(Policy = Policies.Device)]
 internal sealed class MessagingHub(
-    DeliveryService delivery, DeviceConnections connections, DevicePush push, IDeviceStore devices, ISessionStore sessions) : Hub
+    DeliveryService delivery, DeviceConnections connections, DevicePush push, IDeviceStore devices, ISessionStore sessions,
+    AuditTrail audit, IOptions<RateLimitOptions> limits) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -35,6 +39,13 @@ internal sealed class MessagingHub(
                 connections.Remove(deviceId, Context);
                 Context.Abort();
                 return;
+            }
+
+            // Counted after registering, so two connections racing in cannot both take the last place.
+            if (connections.Of(deviceId).Length > limits.Value.ConnectionsPerDevice)
+            {
+                await audit.DeniedAsync("hub.connect", caller.AccountId, deviceId, null, ErrorCodes.RateLimited, Context.ConnectionAborted);
+                throw new HubException(ErrorCodes.RateLimited); // the client reads it in the close message; the catch unregisters
             }
 
             if (push.UsesGroups)

@@ -4,6 +4,8 @@ using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Audit;
 using Messaging.Testing;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Messaging.Server.Tests.Features.Accounts;
 
@@ -90,9 +92,84 @@ public sealed class RateLimitTests
         Assert.Equal(["un", "deux"], received.Select(d => cipher.Open(d.Ciphertext)));
     }
 
+    [Fact]
+    public async Task HubConnect_BeyondTheDevicesConnections_IsRefusedWithRateLimitedForThatDeviceOnlyAndAudited()
+    {
+        await using var server = await TestServer.StartAsync(Limits("ConnectionsPerDevice", 2));
+        await using var scenario = await Scenario.StartAsync(server);
+        var alice = await scenario.MemberAsync();
+        var token = await DeviceTokenAsync(scenario, alice);
+        var first = await RawHub.ConnectForPushesAsync(server.BaseAddress, token);
+        await using var second = await RawHub.ConnectForPushesAsync(server.BaseAddress, token);
+
+        var refusal = await ConnectionRefusalAsync(server, token);
+        await using var otherDevice = await RawHub.ConnectForPushesAsync(server.BaseAddress, await DeviceTokenAsync(scenario, alice));
+
+        Assert.Contains(ErrorCodes.RateLimited, refusal, StringComparison.Ordinal);
+        await server.AssertAuditedAsync("hub.connect", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.RateLimited);
+        await foreach (var _ in second.StreamAsync<Messaging.Contracts.Delivery>(HubMethods.Drain, Scenario.Timeout()))
+        {
+        }
+
+        // A closed connection gives its place back (once the server has seen it close).
+        await first.DisposeAsync();
+        HubConnection? again = null;
+        await Eventually.WaitAsync(
+            async () => (again = await TryConnectForPushesAsync(server, token)) is not null,
+            "a connection to take the closed one's place");
+        await again!.DisposeAsync();
+    }
+
     /// <summary>Scenario's generous limits (set by TestServer for every test), with one of them made small.</summary>
     private static Dictionary<string, string?> Limits(string name, int perMinute) =>
         new(Scenario.GenerousLimits) { [$"Messaging:RateLimits:{name}"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    private static async Task<string> DeviceTokenAsync(Scenario scenario, TestPerson person) =>
+        (await scenario.DeviceSessionAsync(person, (await scenario.RegisterDeviceAsync(person)).DeviceId)).AccessToken;
+
+    /// <summary>
+    /// Connects and waits for the server to close the connection: the handshake succeeds, then the hub refuses it and
+    /// says why in its close message. Returns that message.
+    /// </summary>
+    private static async Task<string> ConnectionRefusalAsync(TestServer server, string token)
+    {
+        await using var connection = RawHub.Create(server.BaseAddress, token);
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += error =>
+        {
+            closed.TrySetResult(error);
+            return Task.CompletedTask;
+        };
+        try
+        {
+            await connection.StartAsync(Scenario.Timeout());
+        }
+        catch (Exception e) when (e is HubException or InvalidOperationException or IOException)
+        {
+            return e.Message; // closed before the start completed
+        }
+
+        return (await closed.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken))?.Message ?? "closed without an error";
+    }
+
+    private static async Task<HubConnection?> TryConnectForPushesAsync(TestServer server, string token)
+    {
+        var connection = RawHub.Create(server.BaseAddress, token);
+        try
+        {
+            await connection.StartAsync(Scenario.Timeout());
+            await foreach (var _ in connection.StreamAsync<Messaging.Contracts.Delivery>(HubMethods.Drain, Scenario.Timeout()))
+            {
+            }
+
+            return connection;
+        }
+        catch (Exception e) when (e is HubException or InvalidOperationException or IOException or OperationCanceledException)
+        {
+            await connection.DisposeAsync();
+            return null;
+        }
+    }
 
     /// <summary>An account made through the server's own account service: no sign-in-type request spent on it.</summary>
     private static async Task CreateOperatorAsync(TestServer server, string login)
