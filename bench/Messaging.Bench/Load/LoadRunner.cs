@@ -16,6 +16,7 @@ internal sealed record PhaseResult(
     long SendErrors,
     bool Overloaded,
     bool Quiesced,
+    double? StorageBytesPerDelivery,
     IReadOnlyList<double>? WindowRates = null)
 {
     /// <summary>Target CPU time per delivery, in microseconds.</summary>
@@ -147,6 +148,7 @@ internal static class LoadRunner
         private readonly TimeSpan targetCpu;
         private readonly TimeSpan targetKernel;
         private readonly TimeSpan benchCpu;
+        private readonly long? storageWritten;
 
         private Window(BenchTarget target)
         {
@@ -157,6 +159,7 @@ internal static class LoadRunner
             targetCpu = target.Process.CpuTime;
             targetKernel = target.Process.KernelTime;
             benchCpu = ProcessMeter.Self.CpuTime;
+            storageWritten = target.Process.StorageWrittenBytes;
         }
 
         public static Window Open(BenchTarget target) => new(target);
@@ -164,14 +167,19 @@ internal static class LoadRunner
         public Func<string, double?, bool, bool, PhaseResult> Close()
         {
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-            var deliveredPerSecond = (target.Recorder.Delivered - delivered) / seconds;
+            var deliveredCount = target.Recorder.Delivered - delivered;
+            var deliveredPerSecond = deliveredCount / seconds;
+            double? storagePerDelivery = target.Process.StorageWrittenBytes - storageWritten is { } written && deliveredCount > 0
+                ? (double)written / deliveredCount
+                : null;
             var targetCores = (target.Process.CpuTime - targetCpu).TotalSeconds / seconds;
             var kernelCores = (target.Process.KernelTime - targetKernel).TotalSeconds / seconds;
             var benchCores = (ProcessMeter.Self.CpuTime - benchCpu).TotalSeconds / seconds;
             var latency = target.Recorder.StopRecording();
             var sendErrors = target.Recorder.SendErrors - errors;
             return (phase, offered, overloaded, quiesced) => new PhaseResult(
-                target.Name, phase, offered, deliveredPerSecond, latency, targetCores, kernelCores, benchCores, sendErrors, overloaded, quiesced);
+                target.Name, phase, offered, deliveredPerSecond, latency, targetCores, kernelCores, benchCores, sendErrors, overloaded, quiesced,
+                storagePerDelivery);
         }
     }
 }

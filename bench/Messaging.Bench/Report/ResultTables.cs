@@ -35,6 +35,7 @@ internal static class ResultTables
         Row(text, "… of which in the kernel (cores)", Cores(server.Peak.TargetKernelCores), Cores(relay.Peak.TargetKernelCores), "");
         Row(text, "target process CPU per delivery at peak (µs)", N(server.Peak.CpuMicrosecondsPerDelivery), N(relay.Peak.CpuMicrosecondsPerDelivery), "");
         Row(text, "load generator CPU at peak (cores of 2)", Cores(server.Peak.BenchCpuCores), Cores(relay.Peak.BenchCpuCores), "");
+        Row(text, "written to storage per delivery at peak (KiB)", KiB(server.Peak.StorageBytesPerDelivery), KiB(relay.Peak.StorageBytesPerDelivery), "");
         Row(text, "target process peak working set (MiB)", MiB(server.PeakWorkingSetBytes), MiB(relay.PeakWorkingSetBytes), "");
         Row(text, "send errors / overloaded / undelivered at end", Health(server), Health(relay), "");
         text.AppendLine();
@@ -90,6 +91,8 @@ internal static class ResultTables
         Row(text, "deliveries/s at peak (closed loop)", Rate(empty), Rate(beside), Percent(beside.DeliveredPerSecond / empty.DeliveredPerSecond));
         Row(text, "latency at peak, p50 / p99 / p99.9 (ms)", Latency(empty), Latency(beside), "");
         Row(text, "target process CPU per delivery at peak (µs)", N(empty.CpuMicrosecondsPerDelivery), N(beside.CpuMicrosecondsPerDelivery), Percent(beside.CpuMicrosecondsPerDelivery / empty.CpuMicrosecondsPerDelivery));
+        Row(text, "written to storage per delivery at peak (KiB)", KiB(empty.StorageBytesPerDelivery), KiB(beside.StorageBytesPerDelivery),
+            empty.StorageBytesPerDelivery is > 0 && beside.StorageBytesPerDelivery is { } b ? Percent(b / empty.StorageBytesPerDelivery.Value) : "");
         text.AppendLine();
         text.AppendLine(Invariant(
             $"The backlog was stored at {backlog.FillPerSecond:N0} copies/s (sends only, no recipient online); the database and its WAL then held {MiB(backlog.DatabaseBytes)} MiB. Draining it (Drain stream, acknowledgements of 100) took {backlog.DrainSeconds:N1} s for {backlog.Drained:N0} copies: {backlog.Drained / backlog.DrainSeconds:N0} copies/s, {backlog.DrainCpuMicrosecondsPerCopy:N0} µs of server CPU per copy."));
@@ -113,6 +116,9 @@ internal static class ResultTables
     /// <summary>A peak's deliveries/s: the median window, with the range of all its windows when there were several.</summary>
     private static string Rate(PhaseResult peak) =>
         peak.WindowRates is { Count: > 1 } rates ? $"{N(peak.DeliveredPerSecond)} ({N(rates.Min())}–{N(rates.Max())})" : N(peak.DeliveredPerSecond);
+
+    /// <summary>Kibibytes with one decimal; a dash where the OS gave no count.</summary>
+    private static string KiB(double? bytes) => bytes is { } b ? (b / 1024).ToString("N1", CultureInfo.InvariantCulture) : "–";
 
     private static string Cores(double value) => value.ToString("N2", CultureInfo.InvariantCulture);
 
