@@ -9,12 +9,7 @@ public sealed partial class SecureMessengerTests
     [Fact]
     public async Task Save_AfterSendingAndReceiving_KeepsTheWholeStateInOneFile()
     {
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var aliceDevice = await DeviceAsync(alice);
-        var bobDevice = await DeviceAsync(bob);
-
-        await aliceDevice.Messenger.SendTextAsync(conversation, "one");
-        await bobDevice.Messenger.ReceiveTextsAsync(1);
+        var (_, _, aliceDevice, bobDevice) = await OneMessageExchangedAsync();
 
         // The ratchet state, the history and the refresh token are saved together or not at all.
         Assert.Equal(["device.sealed"], FileNames(aliceDevice));
@@ -24,11 +19,7 @@ public sealed partial class SecureMessengerTests
     [Fact]
     public async Task Open_ADeviceSavedInTwoFilesByAnEarlierVersion_ContinuesAndMovesToOneFile()
     {
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var aliceDevice = await DeviceAsync(alice);
-        var bobDevice = await DeviceAsync(bob);
-        await aliceDevice.Messenger.SendTextAsync(conversation, "one");
-        await bobDevice.Messenger.ReceiveTextsAsync(1);
+        var (bob, conversation, aliceDevice, bobDevice) = await OneMessageExchangedAsync();
         await bobDevice.Messenger.DisposeAsync();
         SplitIntoTheEarlierTwoFiles(bobDevice);
         Assert.Equal(["client.sealed", "protocol.sealed"], FileNames(bobDevice));
@@ -39,6 +30,17 @@ public sealed partial class SecureMessengerTests
         Assert.Equal("two", (await bobAgain.ReceiveTextsAsync(1)).Single().Text);
         Assert.Equal(["one", "two"], bobAgain.History.Select(h => h.Text));
         Assert.Equal(["device.sealed"], FileNames(bobDevice));
+    }
+
+    /// <summary>Alice's device has sent "one" and Bob's has received it: both have saved sessions and history.</summary>
+    private async Task<(TestPerson Bob, Guid Conversation, TestDevice Alice, TestDevice BobDevice)> OneMessageExchangedAsync()
+    {
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await DeviceAsync(alice);
+        var bobDevice = await DeviceAsync(bob);
+        await aliceDevice.Messenger.SendTextAsync(conversation, "one");
+        await bobDevice.Messenger.ReceiveTextsAsync(1);
+        return (bob, conversation, aliceDevice, bobDevice);
     }
 
     private static string[] FileNames(TestDevice device) =>
