@@ -49,6 +49,10 @@ internal static class Log
         LogLevel.Information, new EventId(14, "QuietAcknowledgementDropped"),
         "A quiet acknowledgement of {Count} deliveries was not sent (the connection dropped); they come again with the next drain.");
 
+    private static readonly Action<ILogger, string, Exception?> ReceiptNotSentMessage = LoggerMessage.Define<string>(
+        LogLevel.Warning, new EventId(15, "ReceiptNotSent"),
+        "A \"decrypted\" receipt was not sent ({Code}); the message itself is stored and acknowledged.");
+
     public static void ConnectFailed(ILogger logger, int attempt, TimeSpan delay, Exception exception) => ConnectFailedMessage(logger, attempt, delay, exception);
 
     public static void Connected(ILogger logger) => ConnectedMessage(logger, null);
@@ -77,4 +81,6 @@ internal static class Log
     public static void TokenFailed(ILogger logger, Exception exception) => TokenFailedMessage(logger, exception);
 
     public static void QuietAcknowledgementDropped(ILogger logger, int count, Exception exception) => QuietAcknowledgementDroppedMessage(logger, count, exception);
+
+    public static void ReceiptNotSent(ILogger logger, string code) => ReceiptNotSentMessage(logger, code, null);
 }

@@ -50,8 +50,7 @@ public sealed partial class SecureMessenger
         switch (message.Kind)
         {
             case PlaintextKind.Content when delivery.SenderAccountId != AccountId && entry is { } stored:
-                await SendDirectAsync(delivery.ConversationId, delivery.SenderAccountId, delivery.SenderDeviceId, PlaintextKind.Decrypted,
-                    DecryptedMessage.MessageIdBody(stored.Entry.MessageId), cancellationToken);
+                await SendReceiptAsync(delivery, stored.Entry.MessageId, cancellationToken);
                 break;
             case PlaintextKind.Decrypted:
                 Delivered?.Invoke(this, new DeliveryReceipt(delivery.ConversationId, message.MessageId!.Value, delivery.SenderDeviceId));
@@ -98,6 +97,24 @@ public sealed partial class SecureMessenger
         finally
         {
             gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Tells the sending device its message was decrypted. A courtesy: the message is stored and acknowledged already,
+    /// so a receipt the server refuses (this device's send limit, while it catches up on a long backlog) or that a
+    /// dropped connection loses is logged and receiving goes on; the sender only misses its "delivered" mark.
+    /// </summary>
+    private async Task SendReceiptAsync(Delivery delivery, Guid messageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendDirectAsync(delivery.ConversationId, delivery.SenderAccountId, delivery.SenderDeviceId, PlaintextKind.Decrypted,
+                DecryptedMessage.MessageIdBody(messageId), cancellationToken);
+        }
+        catch (MessagingException e)
+        {
+            Log.ReceiptNotSent(logger, e.Code);
         }
     }
 

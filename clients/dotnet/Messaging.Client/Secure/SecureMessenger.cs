@@ -3,6 +3,8 @@ using Messaging.Protocol;
 using Messaging.Protocol.Keys;
 using Messaging.Protocol.Sessions;
 using Messaging.Protocol.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Messaging.Client.Secure;
 
@@ -22,6 +24,7 @@ public sealed partial class SecureMessenger : IAsyncDisposable
     private const int ProcessedCapacity = 100_000;
 
     private readonly SecureMessengerOptions options;
+    private readonly ILogger logger;
     private readonly InMemoryProtocolStore store;
     private readonly ProtocolDevice device;
     private readonly ClientState state;
@@ -44,6 +47,7 @@ public sealed partial class SecureMessenger : IAsyncDisposable
     private SecureMessenger(SecureMessengerOptions options, InMemoryProtocolStore store, ClientState state)
     {
         this.options = options;
+        logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SecureMessenger>();
         this.store = store;
         this.state = state;
         foreach (var delivery in state.Processed)
