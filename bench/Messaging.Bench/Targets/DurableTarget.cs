@@ -29,6 +29,9 @@ internal sealed class DurableTarget : BenchTarget
         // The limiter still runs on every send; its bucket (100 sends/s per device by default) is lifted because the
         // backlog's few senders write far faster than a person does.
         ["Messaging__RateLimits__SendsPerMinute"] = "100000000",
+
+        // Acknowledgements of waiting copies are free; this only keeps a drain's repeated copies from being refused.
+        ["Messaging__RateLimits__UnmatchedAcknowledgementsPerMinute"] = "100000000",
     };
 
     private long acksPending;

@@ -77,7 +77,8 @@ public sealed partial class MessagingClient : IAsyncDisposable
     public event EventHandler<PrekeyStatus>? PrekeysLow;
 
     /// <summary>
-    /// The server refused an <see cref="AcknowledgeQuietlyAsync"/> (a malformed or oversized request, by its
+    /// The server refused an <see cref="AcknowledgeQuietlyAsync"/> (a malformed or oversized request, or a device
+    /// whose acknowledgements of copies that were not waiting ran past its rate limit, by its
     /// <see cref="HubError.Code"/>); it deleted nothing. Handlers run on a background thread and must not block.
     /// </summary>
     public event EventHandler<HubError>? AcknowledgementRefused;

@@ -12,8 +12,9 @@ namespace Messaging.Server.Hosting;
 /// Every named rate-limit policy and its bucket, in one place (ASP.NET Core's rate limiter): per IP address before
 /// sign-in, per account or per device after it. Buckets are kept in memory by each node, so with several nodes behind
 /// a balancer a caller gets each node's budget (docs/scaling.md). Repeated sign-in failures also lock the account
-/// itself, whatever the node (SignInService); hub sends are limited per device by <see cref="SendLimiter"/>, and hub
-/// connections per device by <c>MessagingHub</c> (<see cref="RateLimitOptions.ConnectionsPerDevice"/>).
+/// itself, whatever the node (SignInService); hub sends are limited per device by <see cref="SendLimiter"/>, acknowledgements
+/// that match nothing by <see cref="AcknowledgementLimiter"/>, and hub connections per device by <c>MessagingHub</c>
+/// (<see cref="RateLimitOptions.ConnectionsPerDevice"/>).
 /// A refusal is answered 429 with the <c>rate-limited</c> code and a Retry-After header, and is audited.
 /// </summary>
 internal static class RateLimits
@@ -39,9 +40,11 @@ internal static class RateLimits
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(Section)
             .Validate(o => o.BundleFetchesPerMinute > 0 && o.SignInsPerMinute > 0 && o.CodeChecksPerMinute > 0 && o.InvitationsPerMinute > 0
-                && o.PasswordResetsPerMinute > 0 && o.SendsPerMinute > 0 && o.ConnectionsPerDevice > 0, $"Every {Section} limit must be positive.")
+                && o.PasswordResetsPerMinute > 0 && o.SendsPerMinute > 0 && o.ConnectionsPerDevice > 0
+                && o.UnmatchedAcknowledgementsPerMinute > 0, $"Every {Section} limit must be positive.")
             .ValidateOnStart();
         services.AddSingleton<SendLimiter>();
+        services.AddSingleton<AcknowledgementLimiter>();
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -132,22 +135,12 @@ internal sealed class RateLimitOptions
     /// flight, so the cap also bounds what one device's token can ask of the store at once.
     /// </summary>
     public int ConnectionsPerDevice { get; set; } = 10;
+
+    /// <summary>
+    /// Acknowledged deliveries per device per minute that matched no waiting copy (acknowledged already, expired, or
+    /// never queued). Copies that were waiting cost nothing, so a device catching up on any backlog is never slowed;
+    /// acknowledgements of nothing are still a write for the store, and past this budget they are refused.
+    /// </summary>
+    public int UnmatchedAcknowledgementsPerMinute { get; set; } = 6000;
 }
 
-/// <summary>
-/// Hub sends per device: the hub is one long-lived request, so the HTTP rate limiter does not see its calls. A refused
-/// send is answered with the <c>rate-limited</c> hub error and audited.
-/// </summary>
-internal sealed class SendLimiter(IOptions<RateLimitOptions> options) : IDisposable
-{
-    private readonly PartitionedRateLimiter<Guid> limiter = PartitionedRateLimiter.Create<Guid, Guid>(
-        device => RateLimitPartition.GetTokenBucketLimiter(device, _ => RateLimits.BucketOptions(options.Value.SendsPerMinute)));
-
-    public bool TryAcquire(Guid deviceId)
-    {
-        using var lease = limiter.AttemptAcquire(deviceId);
-        return lease.IsAcquired;
-    }
-
-    public void Dispose() => limiter.Dispose();
-}

@@ -14,6 +14,7 @@ internal sealed partial class DeliveryService(
     IMessageStore messages,
     ConversationService conversations,
     SendLimiter sendLimiter,
+    AcknowledgementLimiter acknowledgementLimiter,
     Notifications.NotificationService notifications,
     Audit.AuditTrail audit,
     Devices.DevicePush push,
@@ -80,15 +81,28 @@ internal sealed partial class DeliveryService(
         return Answer(request, result, deviceId);
     }
 
-    public async Task<AcknowledgeResult> AcknowledgeAsync(Guid deviceId, AcknowledgeRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes the device's copies of these deliveries. Acknowledging a copy that was waiting is free; one that matched
+    /// nothing takes from the device's <see cref="AcknowledgementLimiter"/> budget, and once that is spent the device's
+    /// acknowledgements are refused (before touching the store) until it refills.
+    /// </summary>
+    public async Task<AcknowledgeResult> AcknowledgeAsync(Caller caller, Guid deviceId, AcknowledgeRequest request, CancellationToken cancellationToken)
     {
         if (SendValidation.Check(request, Limits) is { } invalid)
         {
             return new AcknowledgeResult { Error = invalid };
         }
 
-        var refs = request.Deliveries.Select(d => new CopyRef(d.ConversationId, d.MessageId)).ToList();
-        return new AcknowledgeResult { Removed = await messages.DeleteCopiesAsync(deviceId, refs, cancellationToken) };
+        if (!acknowledgementLimiter.HasTokens(deviceId))
+        {
+            await audit.DeniedAsync("message.acknowledge", caller.AccountId, deviceId, null, ErrorCodes.RateLimited, cancellationToken);
+            return new AcknowledgeResult { Error = Problems.Hub(ErrorCodes.RateLimited, "Too many acknowledgements of copies that were not waiting: retry later.") };
+        }
+
+        var refs = request.Deliveries.Select(d => new CopyRef(d.ConversationId, d.MessageId)).Distinct().ToList();
+        var removed = await messages.DeleteCopiesAsync(deviceId, refs, cancellationToken);
+        acknowledgementLimiter.Take(deviceId, refs.Count - removed);
+        return new AcknowledgeResult { Removed = removed };
     }
 
     /// <summary>The device's queue in order, page by page; the stream ends when the queue is drained.</summary>

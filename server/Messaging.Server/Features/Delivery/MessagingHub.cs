@@ -75,7 +75,7 @@ internal sealed class MessagingHub(
 
     [HubMethodName(HubMethods.Acknowledge)]
     public Task<AcknowledgeResult> AcknowledgeAsync(AcknowledgeRequest request) =>
-        delivery.AcknowledgeAsync(DeviceId, request, Context.ConnectionAborted);
+        delivery.AcknowledgeAsync(Caller, DeviceId, request, Context.ConnectionAborted);
 
     /// <summary>
     /// The acknowledgement without an answer: a copy whose acknowledgement never arrives is not lost, it comes again
@@ -84,7 +84,7 @@ internal sealed class MessagingHub(
     [HubMethodName(HubMethods.AcknowledgeQuietly)]
     public async Task AcknowledgeQuietlyAsync(AcknowledgeRequest request)
     {
-        var result = await delivery.AcknowledgeAsync(DeviceId, request, Context.ConnectionAborted);
+        var result = await delivery.AcknowledgeAsync(Caller, DeviceId, request, Context.ConnectionAborted);
         if (result.Error is { } error)
         {
             await Clients.Caller.SendAsync(HubMethods.AcknowledgeRefused, error, Context.ConnectionAborted);

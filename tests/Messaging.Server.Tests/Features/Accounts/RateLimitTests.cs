@@ -10,8 +10,8 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace Messaging.Server.Tests.Features.Accounts;
 
 /// <summary>
-/// The named rate limits with small budgets: sign-ins per client address, code checks per account, hub sends per
-/// device. A refusal is 429 <c>rate-limited</c> with Retry-After over HTTP, the <c>rate-limited</c> hub error on the
+/// The named rate limits with small budgets: sign-ins per client address, code checks per account, hub sends,
+/// acknowledgements of nothing and connections per device. A refusal is 429 <c>rate-limited</c> with Retry-After over HTTP, the <c>rate-limited</c> hub error on the
 /// hub, and audited. Each test starts its own server with its own budgets (the buckets refill in real time).
 /// </summary>
 public sealed class RateLimitTests
@@ -90,6 +90,37 @@ public sealed class RateLimitTests
         await server.AssertAuditedAsync("message.send", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.RateLimited);
         var received = await bobDevice.ReceiveAsync(2);
         Assert.Equal(["un", "deux"], received.Select(d => cipher.Open(d.Ciphertext)));
+    }
+
+    [Fact]
+    public async Task HubAcknowledge_OnceItsUnmatchedBudgetIsSpent_IsRefusedForThatDeviceOnlyAndAudited_WhileWaitingCopiesCostNothing()
+    {
+        var cipher = new TestCiphertext();
+        await using var server = await TestServer.StartAsync(Limits("UnmatchedAcknowledgementsPerMinute", 2));
+        await using var scenario = await Scenario.StartAsync(server);
+        var (alice, bob, conversation) = await scenario.PairAsync();
+        var aliceDevice = await scenario.DeviceAsync(alice);
+        var bobDevice = await scenario.DeviceAsync(bob);
+        foreach (var text in new[] { "un", "deux", "trois" })
+        {
+            await aliceDevice.SendTextAsync(conversation, cipher, text);
+        }
+
+        var backlog = await bobDevice.ReceiveAsync(3, acknowledge: false);
+        var removed = await bobDevice.AcknowledgeAsync(backlog); // three waiting copies, more than the budget: free
+        var removedAgain = await bobDevice.AcknowledgeAsync(backlog); // three that match nothing: the budget is spent
+        await aliceDevice.SendTextAsync(conversation, cipher, "quatre");
+        var fourth = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
+        var refused = await Assert.ThrowsAsync<MessagingException>(() => bobDevice.AcknowledgeAsync(fourth));
+        var fromAlice = await aliceDevice.AcknowledgeAsync(new DeliveryRef { ConversationId = conversation, MessageId = Guid.CreateVersion7() });
+
+        Assert.Equal((3, 0), (removed, removedAgain));
+        Assert.Equal(ErrorCodes.RateLimited, refused.Code);
+        Assert.Equal(0, fromAlice);
+        await server.AssertAuditedAsync("message.acknowledge", AuditOutcomes.Denied, bob.AccountId, ErrorCodes.RateLimited);
+        var stillWaiting = await server.Get<Messaging.Server.Features.Delivery.IMessageStore>().ReadQueueAsync(
+            bobDevice.DeviceId, null, 10, server.Get<TimeProvider>().GetUtcNow(), CancellationToken.None);
+        Assert.Equal(fourth.MessageId, Assert.Single(stillWaiting).MessageId);
     }
 
     [Fact]
