@@ -100,6 +100,11 @@ public sealed class TestServer : IAsyncDisposable
     public T Get<T>()
         where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>The copies waiting in a device's queue on the server (read from the store, up to 1,000).</summary>
+    public async Task<int> QueuedCopiesAsync(Guid deviceId) =>
+        (await Get<Messaging.Server.Features.Delivery.IMessageStore>().ReadQueueAsync(
+            deviceId, null, 1000, Get<TimeProvider>().GetUtcNow(), CancellationToken.None)).Count;
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

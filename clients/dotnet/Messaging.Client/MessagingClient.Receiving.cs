@@ -137,6 +137,12 @@ public sealed partial class MessagingClient
         }
     }
 
+    /// <summary>
+    /// Whether deliveries are on the stream that <see cref="ReceiveAsync"/> has not handed out yet. Call it from the
+    /// stream's reader only: the channel has a single reader, and peeking is part of reading.
+    /// </summary>
+    internal bool HasWaitingDeliveries => _deliveries.Reader.TryPeek(out _);
+
     /// <summary>Puts a delivery on the stream unless it was already put there in this connection window.</summary>
     private void Accept(Delivery delivery)
     {

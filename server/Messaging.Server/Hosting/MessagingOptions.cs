@@ -80,6 +80,7 @@ internal sealed class DeliveryOptions
 
     public int MaxCopiesPerBatch { get; set; } = 500;
 
+    /// <summary>Deliveries one acknowledgement may name; at least 100, which the SDK sends at once for a backlog.</summary>
     public int MaxAcknowledgementsPerCall { get; set; } = 500;
 
     /// <summary>How long a copy waits for its device before it is deleted unread.</summary>

@@ -12,29 +12,41 @@ public sealed partial class SecureMessenger
     /// <summary>
     /// Decrypts what arrives and yields the new text messages. Each delivery is stored (sealed) before it is
     /// acknowledged; receipts raise <see cref="Delivered"/>; a message that cannot be decrypted starts a repair.
+    /// Acknowledgements of a backlog go out together (<see cref="AcknowledgementBatch"/>); what is pending when the
+    /// enumeration ends is sent then.
     /// </summary>
     public async IAsyncEnumerable<HistoryEntry> ReceiveAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var delivery in Transport.ReceiveAsync(cancellationToken))
+        var acknowledgements = new AcknowledgementBatch(Transport);
+        try
         {
-            if (await ProcessAsync(delivery, cancellationToken) is { } entry)
+            await foreach (var delivery in Transport.ReceiveAsync(cancellationToken))
             {
-                yield return entry;
+                var entry = await ProcessAsync(delivery, acknowledgements, cancellationToken);
+                await acknowledgements.SendIfDueAsync(cancellationToken);
+                if (entry is not null)
+                {
+                    yield return entry;
+                }
             }
+        }
+        finally
+        {
+            await acknowledgements.SendRemainingAsync();
         }
     }
 
-    private async Task<HistoryEntry?> ProcessAsync(Delivery delivery, CancellationToken cancellationToken)
+    private async Task<HistoryEntry?> ProcessAsync(Delivery delivery, AcknowledgementBatch acknowledgements, CancellationToken cancellationToken)
     {
         if (processed.Contains(delivery.ConversationId, delivery.MessageId))
         {
-            await AcknowledgeAsync(delivery, cancellationToken); // decrypted and stored before: only its acknowledgement was missing
+            acknowledgements.Add(delivery); // decrypted and stored before: only its acknowledgement was missing
             return null;
         }
 
         if (!await SenderIdentityMatchesDirectoryAsync(delivery, cancellationToken))
         {
-            await AcknowledgeAsync(delivery, cancellationToken); // refused for good: keeping it would loop
+            acknowledgements.Add(delivery); // refused for good: keeping it would loop
             return null;
         }
 
@@ -42,11 +54,11 @@ public sealed partial class SecureMessenger
         if (message is null)
         {
             await RepairAsync(delivery, failure, cancellationToken);
-            await AcknowledgeAsync(delivery, cancellationToken);
+            acknowledgements.Add(delivery);
             return null;
         }
 
-        await AcknowledgeAsync(delivery, cancellationToken);
+        acknowledgements.Add(delivery);
         switch (message.Kind)
         {
             case PlaintextKind.Content when delivery.SenderAccountId != AccountId && entry is { } stored:
@@ -117,14 +129,6 @@ public sealed partial class SecureMessenger
             Log.ReceiptNotSent(logger, e.Code);
         }
     }
-
-    /// <summary>
-    /// Acknowledges without waiting for the server's answer: receiving a backlog then costs no round trip per message.
-    /// An acknowledgement that is lost (the connection dropped) only brings the copy again with the next drain, where
-    /// <see cref="processed"/> recognises it.
-    /// </summary>
-    private async Task AcknowledgeAsync(Delivery delivery, CancellationToken cancellationToken) =>
-        await Transport.AcknowledgeQuietlyAsync([delivery.ToRef()], cancellationToken);
 
     /// <summary>Records a decrypted delivery, saved with the ratchet state it advanced. Call with the gate held.</summary>
     private void Remember(Delivery delivery)
