@@ -29,6 +29,11 @@ internal abstract class DeviceLimiter(Func<int> perMinute) : IDisposable
     /// <summary>Takes up to <paramref name="count"/> tokens: what the bucket holds if it holds fewer.</summary>
     public void Take(Guid deviceId, int count)
     {
+        if (count <= 0)
+        {
+            return; // the common case: every acknowledged copy was waiting
+        }
+
         var available = limiter.GetStatistics(deviceId)?.CurrentAvailablePermits ?? 0;
         var taken = (int)Math.Min(count, available);
         if (taken > 0)
