@@ -247,7 +247,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
         command.CommandText = $"SELECT count(*) FROM queue WHERE device_id IN ({string.Join(',', devices.Select((_, i) => $"$d{i}"))});";
         for (var i = 0; i < devices.Length; i++)
         {
-            command.Parameters.AddWithValue($"$d{i}", devices[i].ToString("D"));
+            command.Parameters.AddWithValue($"$d{i}", Messaging.Server.Storage.Sqlite.SqliteValues.BlobId(devices[i]));
         }
 
         return (long)command.ExecuteScalar()!;

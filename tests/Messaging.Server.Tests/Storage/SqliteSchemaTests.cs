@@ -74,19 +74,12 @@ public sealed class SqliteSchemaTests : IDisposable
     {
         // Migration 7 replaces the queue's indexes: the copies waiting before must still be read in order, deleted by
         // an acknowledgement, and purged with their message when it expires.
-        var (member, sender, device, conversation) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var rows = new TextIdRows();
         var (kept, expiring) = (Guid.CreateVersion7(), Guid.CreateVersion7());
-        string Message(Guid id, int sequence, DateTimeOffset expiresAt) =>
-            $"INSERT INTO messages VALUES ('{conversation:D}', '{id:D}', '{member:D}', '{sender:D}', {sequence}, {T0.UtcTicks}, {expiresAt.UtcTicks});";
-        string Copy(Guid id, int sequence, DateTimeOffset expiresAt) =>
-            $"INSERT INTO queue VALUES ('{device:D}', {T0.UtcTicks + sequence}, '{conversation:D}', {sequence}, '{id:D}', '{member:D}', '{sender:D}', {T0.UtcTicks}, {expiresAt.UtcTicks}, x'0{sequence}');";
+        var (device, conversation) = (rows.Device, rows.Conversation);
         using var database = MigratedFrom(
-            6,
-            $"INSERT INTO conversations (id, created_by, created_at, last_sequence) VALUES ('{conversation:D}', '{member:D}', {T0.UtcTicks}, 2);",
-            Message(kept, 1, T0.AddDays(30)),
-            Message(expiring, 2, T0.AddDays(1)),
-            Copy(kept, 1, T0.AddDays(30)),
-            Copy(expiring, 2, T0.AddDays(1)));
+            6, rows.ConversationRow(2), rows.MessageRow(kept, 1, T0.AddDays(30)), rows.MessageRow(expiring, 2, T0.AddDays(1)),
+            rows.CopyRow(kept, 1, T0.AddDays(30)), rows.CopyRow(expiring, 2, T0.AddDays(1)));
         var messages = new SqliteMessageStore(database);
         var ct = TestContext.Current.CancellationToken;
 
@@ -99,6 +92,38 @@ public sealed class SqliteSchemaTests : IDisposable
         Assert.Null(await messages.FindAckAsync(conversation, expiring, ct));
         Assert.Equal(1, acknowledged);
         Assert.Empty(await messages.ReadQueueAsync(device, null, 10, T0, ct));
+    }
+
+    [Fact]
+    public async Task Migrate_FromVersion7_ReadsEveryFieldOfMessagesAndCopiesBackThroughIdsStoredAsBytes()
+    {
+        // Migration 8 turns the ids of messages and copies from text into bytes, which the server binds from then on:
+        // what was stored before reads back whole, field by field, and the bytes are the id's in RFC order.
+        var rows = new TextIdRows();
+        var (first, second) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        using var database = MigratedFrom(
+            7, rows.ConversationRow(2), rows.MessageRow(first, 1, T0.AddDays(30)), rows.MessageRow(second, 2, T0.AddDays(30)),
+            rows.CopyRow(first, 1, T0.AddDays(30)), rows.CopyRow(second, 2, T0.AddDays(30)));
+        var messages = new SqliteMessageStore(database);
+        var ct = TestContext.Current.CancellationToken;
+
+        var waiting = await messages.ReadQueueAsync(rows.Device, null, 10, T0, ct);
+        var afterFirst = await messages.ReadQueueAsync(rows.Device, waiting[0].Position, 10, T0, ct);
+        var copiesOfSecond = await messages.ReadMessageCopiesAsync(rows.Conversation, second, T0, ct);
+        var ack = await messages.FindAckAsync(rows.Conversation, first, ct);
+        var storedAs = await database.ReadAsync(c => c.Command("SELECT typeof(message_id), hex(message_id) FROM messages ORDER BY sequence;")
+            .ReadAllAsync(r => (r.GetString(0), r.GetString(1)), ct));
+
+        var copy = waiting[0];
+        Assert.Equal(
+            (rows.Device, rows.Conversation, first, 1L, rows.Member, rows.Sender, T0, new QueuePosition(T0.UtcTicks + 1, rows.Conversation, 1)),
+            (copy.DeviceId, copy.ConversationId, copy.MessageId, copy.Sequence, copy.SenderAccountId, copy.SenderDeviceId, copy.AcceptedAt, copy.Position));
+        Assert.Equal([0x01], copy.Ciphertext);
+        Assert.Equal([second], afterFirst.Select(c => c.MessageId));
+        Assert.Equal([rows.Device], copiesOfSecond.Select(c => c.DeviceId));
+        Assert.Equal(new StoredAck(rows.Sender, 1, T0), ack);
+        Assert.Equal([("blob", Hex(first)), ("blob", Hex(second))], storedAs);
+        Assert.Equal(2, await messages.DeleteCopiesAsync(rows.Device, [new CopyRef(rows.Conversation, first), new CopyRef(rows.Conversation, second)], ct));
     }
 
     [Fact]
@@ -120,6 +145,30 @@ public sealed class SqliteSchemaTests : IDisposable
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private static string Hex(Guid id) => id.ToString("N", CultureInfo.InvariantCulture).ToUpperInvariant();
+
+    /// <summary>Rows of one conversation's messages and one device's copies as versions 6 and 7 stored them, ids as text.</summary>
+    private sealed class TextIdRows
+    {
+        public Guid Member { get; } = Guid.NewGuid();
+
+        public Guid Sender { get; } = Guid.NewGuid();
+
+        public Guid Device { get; } = Guid.NewGuid();
+
+        public Guid Conversation { get; } = Guid.NewGuid();
+
+        public string ConversationRow(int lastSequence) =>
+            $"INSERT INTO conversations (id, created_by, created_at, last_sequence) VALUES ('{Conversation:D}', '{Member:D}', {T0.UtcTicks}, {lastSequence});";
+
+        public string MessageRow(Guid id, int sequence, DateTimeOffset expiresAt) =>
+            $"INSERT INTO messages VALUES ('{Conversation:D}', '{id:D}', '{Member:D}', '{Sender:D}', {sequence}, {T0.UtcTicks}, {expiresAt.UtcTicks});";
+
+        /// <summary>A copy enqueued at T0 + sequence ticks, its ciphertext the one byte of its sequence.</summary>
+        public string CopyRow(Guid id, int sequence, DateTimeOffset expiresAt) =>
+            $"INSERT INTO queue VALUES ('{Device:D}', {T0.UtcTicks + sequence}, '{Conversation:D}', {sequence}, '{id:D}', '{Member:D}', '{Sender:D}', {T0.UtcTicks}, {expiresAt.UtcTicks}, x'0{sequence}');";
     }
 
     /// <summary>A file at schema <paramref name="version"/> holding the given rows (each insert must add one), then migrated.</summary>

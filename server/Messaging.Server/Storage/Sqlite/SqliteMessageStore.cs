@@ -11,8 +11,8 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
         {
             // The idempotency check runs inside the write transaction, so two racing retries cannot both insert.
             var existing = (await connection.Reusable(FindAckSql, transaction)
-                .Set("$c", Id(batch.ConversationId))
-                .Set("$m", Id(batch.MessageId))
+                .Set("$c", BlobId(batch.ConversationId))
+                .Set("$m", BlobId(batch.MessageId))
                 .ReadAllAsync(MapAck)).SingleOrDefault();
             if (existing is not null)
             {
@@ -29,18 +29,18 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
 
     public Task<StoredAck?> FindAckAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken) =>
         database.ReadAsync(async connection => (await connection.Command(FindAckSql)
-            .With("$c", Id(conversationId))
-            .With("$m", Id(messageId))
+            .With("$c", BlobId(conversationId))
+            .With("$m", BlobId(messageId))
             .ReadAllAsync(MapAck, cancellationToken)).SingleOrDefault());
 
     public Task<IReadOnlyList<QueuedCopy>> ReadQueueAsync(
         Guid deviceId, QueuePosition? after, int limit, DateTimeOffset now, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<QueuedCopy>>(async connection =>
             await connection.Command(QueueSql.ReadQueue)
-                .With("$device", Id(deviceId))
+                .With("$device", BlobId(deviceId))
                 .With("$now", Time(now))
                 .With("$at", after?.EnqueuedAtTicks ?? -1)
-                .With("$conversation", after is { } a ? Id(a.ConversationId) : "")
+                .With("$conversation", after is { } a ? BlobId(a.ConversationId) : Array.Empty<byte>())
                 .With("$sequence", after?.Sequence ?? -1)
                 .With("$limit", limit)
                 .ReadAllAsync(MapCopy, cancellationToken));
@@ -48,8 +48,8 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
     public Task<IReadOnlyList<QueuedCopy>> ReadMessageCopiesAsync(Guid conversationId, Guid messageId, DateTimeOffset now, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<QueuedCopy>>(async connection =>
             await connection.Command(QueueSql.ReadMessageCopies)
-                .With("$conversation", Id(conversationId))
-                .With("$message", Id(messageId))
+                .With("$conversation", BlobId(conversationId))
+                .With("$message", BlobId(messageId))
                 .With("$now", Time(now))
                 .ReadAllAsync(MapCopy, cancellationToken));
 
@@ -57,11 +57,11 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
         database.WriteAsync(async (connection, transaction) =>
         {
             var delete = connection.Reusable(QueueSql.DeleteCopy, transaction);
-            delete.Set("$device", Id(deviceId));
+            delete.Set("$device", BlobId(deviceId));
             var removed = 0;
             foreach (var copy in copies.Distinct())
             {
-                removed += await delete.Set("$conversation", Id(copy.ConversationId)).Set("$message", Id(copy.MessageId)).ExecuteAsync();
+                removed += await delete.Set("$conversation", BlobId(copy.ConversationId)).Set("$message", BlobId(copy.MessageId)).ExecuteAsync();
             }
 
             return removed;
@@ -70,7 +70,7 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
     public Task<int> DeleteQueueAsync(Guid deviceId, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, transaction) =>
             connection.Command(QueueSql.DeleteQueue, transaction)
-                .With("$device", Id(deviceId))
+                .With("$device", BlobId(deviceId))
                 .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -87,13 +87,13 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
         }, cancellationToken);
 
     private static QueuedCopy MapCopy(SqliteDataReader r) =>
-        new(r.GetId(0), r.GetId(1), r.GetId(2), r.GetInt64(3), r.GetId(4), r.GetId(5), r.GetTime(6), r.GetBytes(7),
-            new QueuePosition(r.GetInt64(8), r.GetId(1), r.GetInt64(3)));
+        new(r.GetBlobId(0), r.GetBlobId(1), r.GetBlobId(2), r.GetInt64(3), r.GetBlobId(4), r.GetBlobId(5), r.GetTime(6), r.GetBytes(7),
+            new QueuePosition(r.GetInt64(8), r.GetBlobId(1), r.GetInt64(3)));
 
     private const string FindAckSql =
         "SELECT sender_device_id, sequence, accepted_at FROM messages WHERE conversation_id = $c AND message_id = $m;";
 
-    private static StoredAck MapAck(SqliteDataReader r) => new(r.GetId(0), r.GetInt64(1), r.GetTime(2));
+    private static StoredAck MapAck(SqliteDataReader r) => new(r.GetBlobId(0), r.GetInt64(1), r.GetTime(2));
 
     /// <summary>
     /// Takes the conversation's next sequence number and an enqueue time that is strictly later than the previous
@@ -121,10 +121,10 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
                 INSERT INTO messages (conversation_id, message_id, sender_account_id, sender_device_id, sequence, accepted_at, expires_at)
                 VALUES ($c, $m, $sa, $sd, $seq, $at, $exp);
                 """, transaction)
-            .Set("$c", Id(batch.ConversationId))
-            .Set("$m", Id(batch.MessageId))
-            .Set("$sa", Id(batch.SenderAccountId))
-            .Set("$sd", Id(batch.SenderDeviceId))
+            .Set("$c", BlobId(batch.ConversationId))
+            .Set("$m", BlobId(batch.MessageId))
+            .Set("$sa", BlobId(batch.SenderAccountId))
+            .Set("$sd", BlobId(batch.SenderDeviceId))
             .Set("$seq", sequence)
             .Set("$at", Time(batch.AcceptedAt))
             .Set("$exp", Time(batch.ExpiresAt))
@@ -139,12 +139,12 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
                                sender_device_id, accepted_at, expires_at, ciphertext)
             VALUES ($device, $enq, $c, $seq, $m, $sa, $sd, $at, $exp, $ciphertext);
             """, transaction);
-        insert.Set("$enq", enqueuedAt).Set("$c", Id(batch.ConversationId)).Set("$seq", sequence)
-            .Set("$m", Id(batch.MessageId)).Set("$sa", Id(batch.SenderAccountId)).Set("$sd", Id(batch.SenderDeviceId))
+        insert.Set("$enq", enqueuedAt).Set("$c", BlobId(batch.ConversationId)).Set("$seq", sequence)
+            .Set("$m", BlobId(batch.MessageId)).Set("$sa", BlobId(batch.SenderAccountId)).Set("$sd", BlobId(batch.SenderDeviceId))
             .Set("$at", Time(batch.AcceptedAt)).Set("$exp", Time(batch.ExpiresAt));
         foreach (var copy in batch.Copies)
         {
-            await insert.Set("$device", Id(copy.DeviceId)).Set("$ciphertext", copy.Ciphertext).ExecuteAsync();
+            await insert.Set("$device", BlobId(copy.DeviceId)).Set("$ciphertext", copy.Ciphertext).ExecuteAsync();
         }
     }
 }

@@ -264,6 +264,51 @@ internal static class SqliteSchema
         DROP INDEX queue_by_conversation_message;
         DROP INDEX queue_by_expiry;
         """,
+
+        // 8: the messages and the queue keep their ids as 16-byte blobs instead of 36-character text (SqliteValues.BlobId):
+        // every delivery writes a message row, a copy and four index entries, then deletes the copy and its entries,
+        // and their ids were most of what is not ciphertext. unhex of the text gives the bytes in RFC order, the order
+        // the server writes, so UUIDv7 message ids still sort by time. Other tables keep text ids: none of them is
+        // written per delivery, and none is joined with these two.
+        """
+        CREATE TABLE messages_v8 (
+            conversation_id BLOB NOT NULL,
+            message_id BLOB NOT NULL,
+            sender_account_id BLOB NOT NULL,
+            sender_device_id BLOB NOT NULL,
+            sequence INTEGER NOT NULL,
+            accepted_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (message_id, conversation_id)) WITHOUT ROWID;
+        INSERT INTO messages_v8 (conversation_id, message_id, sender_account_id, sender_device_id, sequence, accepted_at, expires_at)
+            SELECT unhex(conversation_id, '-'), unhex(message_id, '-'), unhex(sender_account_id, '-'), unhex(sender_device_id, '-'),
+                   sequence, accepted_at, expires_at
+            FROM messages;
+        DROP TABLE messages;
+        ALTER TABLE messages_v8 RENAME TO messages;
+        CREATE INDEX messages_by_expiry ON messages(expires_at);
+
+        CREATE TABLE queue_v8 (
+            device_id BLOB NOT NULL,
+            enqueued_at INTEGER NOT NULL,
+            conversation_id BLOB NOT NULL,
+            sequence INTEGER NOT NULL,
+            message_id BLOB NOT NULL,
+            sender_account_id BLOB NOT NULL,
+            sender_device_id BLOB NOT NULL,
+            accepted_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            ciphertext BLOB NOT NULL);
+        INSERT INTO queue_v8 (device_id, enqueued_at, conversation_id, sequence, message_id, sender_account_id, sender_device_id,
+                              accepted_at, expires_at, ciphertext)
+            SELECT unhex(device_id, '-'), enqueued_at, unhex(conversation_id, '-'), sequence, unhex(message_id, '-'),
+                   unhex(sender_account_id, '-'), unhex(sender_device_id, '-'), accepted_at, expires_at, ciphertext
+            FROM queue ORDER BY rowid;
+        DROP TABLE queue;
+        ALTER TABLE queue_v8 RENAME TO queue;
+        CREATE UNIQUE INDEX queue_order ON queue(device_id, enqueued_at, conversation_id, sequence);
+        CREATE UNIQUE INDEX queue_by_message_id ON queue(message_id, conversation_id, device_id);
+        """,
     ];
 
     public static int LatestVersion => Migrations.Length;

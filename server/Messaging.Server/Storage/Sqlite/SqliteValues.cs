@@ -3,14 +3,26 @@ using Microsoft.Data.Sqlite;
 
 namespace Messaging.Server.Storage.Sqlite;
 
-/// <summary>How values are written to and read from SQLite: ids as text, times as UTC ticks.</summary>
+/// <summary>
+/// How values are written to and read from SQLite: ids as text, except in the message tables (blobs, see
+/// <see cref="BlobId"/>); times as UTC ticks.
+/// </summary>
 internal static class SqliteValues
 {
     public static string Id(Guid id) => id.ToString("D", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// An id as 16 bytes in RFC 9562 order (what <c>unhex</c> of its text gives), so UUIDv7 ids sort by time as
+    /// their text did. The messages and the queue store ids this way (migration 8): a third of the bytes of text,
+    /// in every row and index entry each delivery writes, and no string to format or parse.
+    /// </summary>
+    public static byte[] BlobId(Guid id) => id.ToByteArray(bigEndian: true);
+
     public static long Time(DateTimeOffset time) => time.UtcTicks;
 
     public static Guid GetId(this SqliteDataReader reader, int ordinal) => Guid.ParseExact(reader.GetString(ordinal), "D");
+
+    public static Guid GetBlobId(this SqliteDataReader reader, int ordinal) => new(reader.GetBytes(ordinal), bigEndian: true);
 
     public static Guid? GetNullableId(this SqliteDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetId(ordinal);
