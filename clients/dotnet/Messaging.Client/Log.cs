@@ -39,8 +39,8 @@ internal static class Log
     private static readonly Action<ILogger, string, Exception?> FaultedMessage = LoggerMessage.Define<string>(
         LogLevel.Error, new EventId(11, "Faulted"), "The client stopped for good ({Code}).");
 
-    private static readonly Action<ILogger, Exception?> HandlerFailedMessage = LoggerMessage.Define(
-        LogLevel.Error, new EventId(12, "HandlerFailed"), "A QueueDrained handler threw.");
+    private static readonly Action<ILogger, string, Exception?> HandlerFailedMessage = LoggerMessage.Define<string>(
+        LogLevel.Error, new EventId(12, "HandlerFailed"), "A {Event} handler threw.");
 
     private static readonly Action<ILogger, Exception?> TokenFailedMessage = LoggerMessage.Define(
         LogLevel.Warning, new EventId(13, "TokenFailed"), "Obtaining a device token failed.");
@@ -76,7 +76,7 @@ internal static class Log
 
     public static void Faulted(ILogger logger, string code, Exception exception) => FaultedMessage(logger, code, exception);
 
-    public static void HandlerFailed(ILogger logger, Exception exception) => HandlerFailedMessage(logger, exception);
+    public static void HandlerFailed(ILogger logger, string eventName, Exception exception) => HandlerFailedMessage(logger, eventName, exception);
 
     public static void TokenFailed(ILogger logger, Exception exception) => TokenFailedMessage(logger, exception);
 

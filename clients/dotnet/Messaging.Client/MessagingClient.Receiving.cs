@@ -230,7 +230,7 @@ public sealed partial class MessagingClient
         }
         catch (Exception e)
         {
-            Log.HandlerFailed(_logger, e);
+            Log.HandlerFailed(_logger, nameof(QueueDrained), e);
         }
     }
 }

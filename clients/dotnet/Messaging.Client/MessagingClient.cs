@@ -1,4 +1,5 @@
 using Messaging.Contracts;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -82,6 +83,15 @@ public sealed partial class MessagingClient : IAsyncDisposable
     /// <see cref="HubError.Code"/>); it deleted nothing. Handlers run on a background thread and must not block.
     /// </summary>
     public event EventHandler<HubError>? AcknowledgementRefused;
+
+    /// <summary>
+    /// The server closed a new connection because this device already holds as many as a node allows
+    /// (<see cref="ErrorCodes.RateLimited"/>; <c>Messaging:RateLimits:ConnectionsPerDevice</c>). The client keeps
+    /// trying with its backoff, and gets in once one of the others closes; a device that sees this has connections it
+    /// does not know of (another copy of the application, or its token in other hands). Handlers run on a background
+    /// thread and must not block.
+    /// </summary>
+    public event EventHandler<HubError>? ConnectionRefused;
 
     /// <summary>A device-bound access token valid for at least a minute (or half its lifetime, if shorter).</summary>
     public Task<string> GetAccessTokenAsync(CancellationToken cancellationToken = default) => _tokens.GetAsync(cancellationToken);
@@ -272,8 +282,36 @@ public sealed partial class MessagingClient : IAsyncDisposable
         }
 
         Log.Closed(_logger, error);
+        if (IsRefusedAsRateLimited(error))
+        {
+            RaiseConnectionRefused();
+        }
+
         Volatile.Write(ref _restart, RestartAsync());
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The hub refuses a connection by throwing <c>HubException(rate-limited)</c> as it opens; SignalR sends that in the
+    /// close message, which the client receives as the text of a <see cref="HubException"/> ending with the code.
+    /// </summary>
+    private static bool IsRefusedAsRateLimited(Exception? error) =>
+        error is HubException { Message: var message } && message.EndsWith($": {ErrorCodes.RateLimited}", StringComparison.Ordinal);
+
+    private void RaiseConnectionRefused()
+    {
+        try
+        {
+            ConnectionRefused?.Invoke(this, new HubError
+            {
+                Code = ErrorCodes.RateLimited,
+                Message = "The server refused the connection: this device holds too many connections already.",
+            });
+        }
+        catch (Exception e)
+        {
+            Log.HandlerFailed(_logger, nameof(ConnectionRefused), e);
+        }
     }
 
     private async Task RestartAsync()

@@ -151,6 +151,25 @@ public sealed class RateLimitTests
         await again!.DisposeAsync();
     }
 
+    [Fact]
+    public async Task SdkClient_BeyondTheDevicesConnections_ReportsTheRefusalThenGetsInOnceAPlaceFrees()
+    {
+        await using var server = await TestServer.StartAsync(Limits("ConnectionsPerDevice", 1));
+        await using var scenario = await Scenario.StartAsync(server);
+        var alice = await scenario.MemberAsync();
+        var first = await scenario.DeviceAsync(alice);
+        var second = scenario.ClientFor(alice, first.DeviceId);
+        var refused = new TaskCompletionSource<HubError>(TaskCreationOptions.RunContinuationsAsynchronously);
+        second.ConnectionRefused += (_, error) => refused.TrySetResult(error);
+
+        await second.ConnectAsync(Scenario.Timeout());
+        var refusal = await refused.Task.WaitAsync(Scenario.Timeout());
+        await first.DisposeAsync();
+
+        Assert.Equal(ErrorCodes.RateLimited, refusal.Code);
+        await second.WaitForDrainAsync(Scenario.Timeout()); // connected and drained once the first connection closed
+    }
+
     /// <summary>Scenario's generous limits (set by TestServer for every test), with one of them made small.</summary>
     private static Dictionary<string, string?> Limits(string name, int perMinute) =>
         new(Scenario.GenerousLimits) { [$"Messaging:RateLimits:{name}"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture) };
