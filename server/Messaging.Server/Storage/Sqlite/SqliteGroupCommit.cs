@@ -81,7 +81,7 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
                     if (!await CommitAsync(connection, batch))
                     {
                         // The connection may be unusable after a failed commit: start again with a fresh one.
-                        await connection.DisposeAsync();
+                        await CloseAsync(connection);
                         connection = null;
                     }
                     else if (Interlocked.Exchange(ref checkpointRequested, 0) == 1)
@@ -95,9 +95,16 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         {
             if (connection is not null)
             {
-                await connection.DisposeAsync();
+                await CloseAsync(connection);
             }
         }
+    }
+
+    /// <summary>The writer's statements are finalized first: a pooled connection outlives this object.</summary>
+    private static ValueTask CloseAsync(SqliteConnection connection)
+    {
+        SqliteReusableCommands.ReleaseStatements(connection);
+        return connection.DisposeAsync();
     }
 
     /// <summary>Between commits, so no write waits on more than the frames the background checkpoint left.</summary>
@@ -179,16 +186,16 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
         var outcomes = new Exception?[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            await connection.Reusable("SAVEPOINT w;", transaction).ExecuteAsync();
+            connection.Reusable("SAVEPOINT w;", transaction).Execute();
             try
             {
                 await batch[i].RunAsync(connection, transaction);
-                await connection.Reusable("RELEASE w;", transaction).ExecuteAsync();
+                connection.Reusable("RELEASE w;", transaction).Execute();
             }
             catch (Exception e)
             {
-                await connection.Reusable("ROLLBACK TO w;", transaction).ExecuteAsync();
-                await connection.Reusable("RELEASE w;", transaction).ExecuteAsync();
+                connection.Reusable("ROLLBACK TO w;", transaction).Execute();
+                connection.Reusable("RELEASE w;", transaction).Execute();
                 outcomes[i] = e;
             }
         }

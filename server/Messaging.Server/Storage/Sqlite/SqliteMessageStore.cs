@@ -7,24 +7,23 @@ namespace Messaging.Server.Storage.Sqlite;
 internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStore
 {
     public Task<AppendResult> AppendAsync(MessageBatch batch, CancellationToken cancellationToken) =>
-        database.WriteAsync(async (connection, transaction) =>
+        database.WriteAsync((connection, transaction) =>
         {
             // The idempotency check runs inside the write transaction, so two racing retries cannot both insert.
-            var existing = (await connection.Reusable(FindAckSql, transaction)
-                .Set("$c", BlobId(batch.ConversationId))
-                .Set("$m", BlobId(batch.MessageId))
-                .ReadAllAsync(MapAck)).SingleOrDefault();
-            if (existing is not null)
+            if (connection.Reusable(FindAckSql, transaction)
+                .SetBlobId("$c", batch.ConversationId)
+                .SetBlobId("$m", batch.MessageId)
+                .TryReadSingle(MapAck, out var existing))
             {
-                return existing.SenderDeviceId == batch.SenderDeviceId
+                return Task.FromResult(existing.SenderDeviceId == batch.SenderDeviceId
                     ? new AppendResult(AppendStatus.Duplicate, existing)
-                    : new AppendResult(AppendStatus.IdConflict, null);
+                    : new AppendResult(AppendStatus.IdConflict, null));
             }
 
-            var (sequence, enqueuedAt) = await NextPositionAsync(connection, transaction, batch);
-            await InsertMessageAsync(connection, transaction, batch, sequence);
-            await InsertCopiesAsync(connection, transaction, batch, sequence, enqueuedAt);
-            return new AppendResult(AppendStatus.Stored, new StoredAck(batch.SenderDeviceId, sequence, batch.AcceptedAt));
+            var (sequence, enqueuedAt) = NextPosition(connection, transaction, batch);
+            InsertMessage(connection, transaction, batch, sequence);
+            InsertCopies(connection, transaction, batch, sequence, enqueuedAt);
+            return Task.FromResult(new AppendResult(AppendStatus.Stored, new StoredAck(batch.SenderDeviceId, sequence, batch.AcceptedAt)));
         }, cancellationToken);
 
     public Task<StoredAck?> FindAckAsync(Guid conversationId, Guid messageId, CancellationToken cancellationToken) =>
@@ -54,17 +53,16 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
                 .ReadAllAsync(MapCopy, cancellationToken));
 
     public Task<int> DeleteCopiesAsync(Guid deviceId, IReadOnlyCollection<CopyRef> copies, CancellationToken cancellationToken) =>
-        database.WriteAsync(async (connection, transaction) =>
+        database.WriteAsync((connection, transaction) =>
         {
-            var delete = connection.Reusable(QueueSql.DeleteCopy, transaction);
-            delete.Set("$device", BlobId(deviceId));
+            var delete = connection.Reusable(QueueSql.DeleteCopy, transaction).SetBlobId("$device", deviceId);
             var removed = 0;
             foreach (var copy in copies.Distinct())
             {
-                removed += await delete.Set("$conversation", BlobId(copy.ConversationId)).Set("$message", BlobId(copy.MessageId)).ExecuteAsync();
+                removed += delete.SetBlobId("$conversation", copy.ConversationId).SetBlobId("$message", copy.MessageId).Execute();
             }
 
-            return removed;
+            return Task.FromResult(removed);
         }, cancellationToken);
 
     public Task<int> DeleteQueueAsync(Guid deviceId, CancellationToken cancellationToken) =>
@@ -95,43 +93,42 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
 
     private static StoredAck MapAck(SqliteDataReader r) => new(r.GetBlobId(0), r.GetInt64(1), r.GetTime(2));
 
+    private static StoredAck MapAck(StatementRow r) => new(r.GetBlobId(0), r.GetInt64(1), r.GetTime(2));
+
     /// <summary>
     /// Takes the conversation's next sequence number and an enqueue time that is strictly later than the previous
     /// one in this conversation, even if the clock steps back, so queue order always follows sequence order.
     /// </summary>
-    private static async Task<(long Sequence, long EnqueuedAt)> NextPositionAsync(
-        SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch)
-    {
-        var row = (await connection.Reusable(
+    private static (long Sequence, long EnqueuedAt) NextPosition(SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch) =>
+        connection.Reusable(
                 """
                 UPDATE conversations
                 SET last_sequence = last_sequence + 1, last_enqueued_at = max(last_enqueued_at + 1, $now)
                 WHERE id = $c
                 RETURNING last_sequence, last_enqueued_at;
                 """, transaction)
-            .Set("$c", Id(batch.ConversationId))
+            .SetTextId("$c", batch.ConversationId)
             .Set("$now", Time(batch.AcceptedAt))
-            .ReadAllAsync(r => (r.GetInt64(0), r.GetInt64(1)))).SingleOrDefault();
-        return row == default ? throw new InvalidOperationException("The conversation does not exist.") : row;
-    }
+            .TryReadSingle(r => (r.GetInt64(0), r.GetInt64(1)), out var position)
+            ? position
+            : throw new InvalidOperationException("The conversation does not exist.");
 
-    private static Task<int> InsertMessageAsync(SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch, long sequence) =>
+    private static int InsertMessage(SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch, long sequence) =>
         connection.Reusable(
                 """
                 INSERT INTO messages (conversation_id, message_id, sender_account_id, sender_device_id, sequence, accepted_at, expires_at)
                 VALUES ($c, $m, $sa, $sd, $seq, $at, $exp);
                 """, transaction)
-            .Set("$c", BlobId(batch.ConversationId))
-            .Set("$m", BlobId(batch.MessageId))
-            .Set("$sa", BlobId(batch.SenderAccountId))
-            .Set("$sd", BlobId(batch.SenderDeviceId))
+            .SetBlobId("$c", batch.ConversationId)
+            .SetBlobId("$m", batch.MessageId)
+            .SetBlobId("$sa", batch.SenderAccountId)
+            .SetBlobId("$sd", batch.SenderDeviceId)
             .Set("$seq", sequence)
             .Set("$at", Time(batch.AcceptedAt))
             .Set("$exp", Time(batch.ExpiresAt))
-            .ExecuteAsync();
+            .Execute();
 
-    private static async Task InsertCopiesAsync(
-        SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch, long sequence, long enqueuedAt)
+    private static void InsertCopies(SqliteConnection connection, SqliteTransaction transaction, MessageBatch batch, long sequence, long enqueuedAt)
     {
         var insert = connection.Reusable(
             """
@@ -139,12 +136,12 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
                                sender_device_id, accepted_at, expires_at, ciphertext)
             VALUES ($device, $enq, $c, $seq, $m, $sa, $sd, $at, $exp, $ciphertext);
             """, transaction);
-        insert.Set("$enq", enqueuedAt).Set("$c", BlobId(batch.ConversationId)).Set("$seq", sequence)
-            .Set("$m", BlobId(batch.MessageId)).Set("$sa", BlobId(batch.SenderAccountId)).Set("$sd", BlobId(batch.SenderDeviceId))
+        insert.Set("$enq", enqueuedAt).SetBlobId("$c", batch.ConversationId).Set("$seq", sequence)
+            .SetBlobId("$m", batch.MessageId).SetBlobId("$sa", batch.SenderAccountId).SetBlobId("$sd", batch.SenderDeviceId)
             .Set("$at", Time(batch.AcceptedAt)).Set("$exp", Time(batch.ExpiresAt));
         foreach (var copy in batch.Copies)
         {
-            await insert.Set("$device", BlobId(copy.DeviceId)).Set("$ciphertext", copy.Ciphertext).ExecuteAsync();
+            insert.SetBlobId("$device", copy.DeviceId).Set("$ciphertext", copy.Ciphertext).Execute();
         }
     }
 }
