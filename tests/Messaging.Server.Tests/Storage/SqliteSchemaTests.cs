@@ -127,6 +127,46 @@ public sealed class SqliteSchemaTests : IDisposable
     }
 
     [Fact]
+    public async Task Migrate_RebuildPendingWithLessFreeThanTwiceTheFile_RefusesAndChangesNothing()
+    {
+        var rows = new TextIdRows();
+        var message = Guid.CreateVersion7();
+        WriteFileAt(7, rows.ConversationRow(1), rows.MessageRow(message, 1, T0.AddDays(30)), rows.CopyRow(message, 1, T0.AddDays(30)));
+        var size = new FileInfo(FilePath).Length;
+        string? askedAbout = null;
+        using var database = new SqliteDatabase(FilePath);
+
+        var refused = Assert.Throws<IOException>(() => database.Migrate(directory =>
+        {
+            askedAbout = directory;
+            return (2 * size) - 1;
+        }));
+
+        Assert.Equal(Path.GetFullPath(directory), askedAbout);
+        Assert.StartsWith("Schema migration 8 rewrites the message tables and needs about", refused.Message, StringComparison.Ordinal);
+        var (version, storedAs) = await database.ReadAsync(async c => (SqliteSchema.CurrentVersion(c),
+            (await c.Command("SELECT typeof(message_id) FROM messages;").ReadAllAsync(r => r.GetString(0), CancellationToken.None)).Single()));
+        Assert.Equal(7, version);
+        Assert.Equal("text", storedAs);
+
+        database.Migrate(_ => 2 * size);
+        Assert.Equal(SqliteSchema.LatestVersion, await database.ReadAsync(c => Task.FromResult(SqliteSchema.CurrentVersion(c))));
+    }
+
+    [Fact]
+    public void Migrate_NothingToRebuild_RunsWithNoFreeSpace()
+    {
+        using var database = new SqliteDatabase(FilePath);
+        database.Migrate();
+
+        database.Migrate(_ => 0);
+
+        using var connection = database.Open();
+        Assert.Null(SqliteSchema.PendingRebuild(connection));
+        Assert.Equal(SqliteSchema.LatestVersion, SqliteSchema.CurrentVersion(connection));
+    }
+
+    [Fact]
     public void Migrate_Twice_ChangesNothing()
     {
         using var database = new SqliteDatabase(FilePath);
@@ -174,6 +214,15 @@ public sealed class SqliteSchemaTests : IDisposable
     /// <summary>A file at schema <paramref name="version"/> holding the given rows (each insert must add one), then migrated.</summary>
     private SqliteDatabase MigratedFrom(int version, params string[] inserts)
     {
+        WriteFileAt(version, inserts);
+        var database = new SqliteDatabase(FilePath);
+        database.Migrate();
+        return database;
+    }
+
+    /// <summary>Writes a file at schema <paramref name="version"/> holding the given rows (each insert must add one).</summary>
+    private void WriteFileAt(int version, params string[] inserts)
+    {
         Directory.CreateDirectory(directory);
         using (var connection = new SqliteConnection($"Data Source={FilePath}"))
         {
@@ -188,8 +237,5 @@ public sealed class SqliteSchemaTests : IDisposable
         }
 
         SqliteConnection.ClearAllPools();
-        var database = new SqliteDatabase(FilePath);
-        database.Migrate();
-        return database;
     }
 }

@@ -59,7 +59,10 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
     }
 
     /// <summary>Creates or upgrades the schema. Idempotent; runs at start-up before the server listens.</summary>
-    public void Migrate()
+    public void Migrate() => Migrate(directory => new DriveInfo(directory).AvailableFreeSpace);
+
+    /// <summary>The same, with the free space of the data directory read by <paramref name="availableBytes"/>.</summary>
+    internal void Migrate(Func<string, long> availableBytes)
     {
         using var connection = OpenWriter();
         using (var wal = connection.CreateCommand())
@@ -69,8 +72,36 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
             wal.ExecuteNonQuery();
         }
 
+        EnsureRoomToRebuild(connection, availableBytes(Path.GetDirectoryName(FilePath)!));
         SqliteSchema.Apply(connection);
     }
+
+    /// <summary>
+    /// A migration that rebuilds tables writes them again beside the old ones before it drops them: the WAL grows to
+    /// about 1.4 times the database, then the file grows by the new tables as the WAL is copied back, so at their peak
+    /// the two take about 2.7 times what the file took before (docs/architecture.md). Without twice the file free it
+    /// could run for minutes, fill the disk and roll back; it is refused before it starts, with nothing changed.
+    /// </summary>
+    private void EnsureRoomToRebuild(SqliteConnection connection, long available)
+    {
+        if (SqliteSchema.PendingRebuild(connection) is not { } version)
+        {
+            return;
+        }
+
+        var size = LengthOf(FilePath) + LengthOf(FilePath + "-wal");
+        var needed = 2 * size;
+        if (available < needed)
+        {
+            throw new IOException(
+                $"Schema migration {version} rewrites the message tables and needs about {Mebibytes(needed)} MiB free beside " +
+                $"the database; {Mebibytes(available)} MiB are free. Nothing was changed: free some space and start again.");
+        }
+    }
+
+    private static long LengthOf(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    private static long Mebibytes(long bytes) => (bytes + (1 << 20) - 1) >> 20;
 
     /// <summary>A connection for reading (pooled; reads need none of the writer's settings).</summary>
     public SqliteConnection Open()

@@ -311,7 +311,21 @@ internal static class SqliteSchema
         """,
     ];
 
+    /// <summary>
+    /// The migrations that copy whole tables into new ones (6: messages; 8: messages and queue). Until one commits, the
+    /// file and its WAL hold the old tables and the new side by side, so it needs free disk space of about twice the
+    /// database (<see cref="SqliteDatabase.Migrate()"/> checks it first).
+    /// </summary>
+    private static readonly int[] RebuildingVersions = [6, 8];
+
     public static int LatestVersion => Migrations.Length;
+
+    /// <summary>The first migration still to run that rebuilds tables, if any.</summary>
+    public static int? PendingRebuild(SqliteConnection connection)
+    {
+        var current = CurrentVersion(connection);
+        return RebuildingVersions.Where(v => v > current).Cast<int?>().FirstOrDefault();
+    }
 
     public static void Apply(SqliteConnection connection) => Apply(connection, LatestVersion);
 
@@ -329,11 +343,23 @@ internal static class SqliteSchema
         }
     }
 
+    /// <summary>The version the file is at; 0 for a file no migration ran on.</summary>
     public static int CurrentVersion(SqliteConnection connection)
     {
+        // Two statements: SQLite resolves every table a statement names when it prepares it, even in a branch not taken.
+        if (Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations';") == 0)
+        {
+            return 0;
+        }
+
+        return (int)Scalar(connection, "SELECT coalesce(max(version), 0) FROM schema_migrations;");
+    }
+
+    private static long Scalar(SqliteConnection connection, string sql)
+    {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT coalesce(max(version), 0) FROM schema_migrations;";
-        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        command.CommandText = sql;
+        return (long)command.ExecuteScalar()!;
     }
 
     private static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
