@@ -1,5 +1,6 @@
 using Messaging.Server.Storage.Sqlite;
 using Messaging.Testing;
+using Microsoft.Data.Sqlite;
 
 namespace Messaging.Server.Tests.Storage;
 
@@ -49,6 +50,29 @@ public sealed class SqliteWalTests : IDisposable
         var written = (long)Writers * WritesPerWriter * RowBytes;
         Assert.True(longestWal < written / 4, $"The WAL reached {longestWal:N0} bytes for {written:N0} bytes of rows.");
     }
+
+    [Fact]
+    public async Task Checkpoint_OnAConnectionFirstUsedBeforeTheFileWasInWalMode_CopiesTheWal()
+    {
+        // The checkpoint loop's first tick can come before the schema is created (on a slow start), on a pooled
+        // connection that every later tick reuses: that connection must still see the WAL once the file is in WAL mode.
+        var path = Path.Combine(folder.Path, "messaging.db");
+        await using var early = new SqliteConnection($"Data Source={path};Pooling=False");
+        early.Open();
+        Assert.Equal(-1, await CheckpointWithoutReadAsync(early));
+        using var database = new SqliteDatabase(path, new WalTuning { CheckpointInterval = TimeSpan.FromHours(1) });
+        database.Migrate();
+        await database.WriteAsync((connection, transaction) =>
+            connection.Command("CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB NOT NULL);", transaction).ExecuteAsync(CancellationToken.None), CancellationToken.None);
+
+        var frames = await SqliteDatabase.CheckpointAsync(early);
+
+        Assert.True(frames > 0, $"The checkpoint saw {frames} frames in the WAL.");
+    }
+
+    /// <summary>What the loop's first tick did on a file not yet in WAL mode.</summary>
+    private static async Task<long> CheckpointWithoutReadAsync(SqliteConnection connection) =>
+        (await connection.Command("PRAGMA wal_checkpoint(PASSIVE);").ReadAllAsync(r => r.GetInt64(1), CancellationToken.None)).Single();
 
     private static void InterlockedMax(ref long target, long value)
     {

@@ -173,9 +173,25 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
     }
 
     /// <summary>A PASSIVE checkpoint on the connection; returns the WAL's length in frames.</summary>
-    private static async Task<long> CheckpointAsync(SqliteConnection connection)
+    internal static async Task<long> CheckpointAsync(SqliteConnection connection)
     {
-        // One row: busy (0 or 1), frames in the WAL, frames copied back.
+        var frames = await PassiveCheckpointAsync(connection);
+        if (frames < 0)
+        {
+            // A connection learns that the file is in WAL mode when it reads it; until then its checkpoints do nothing
+            // and report -1. The loop's pooled connection can be one that first ran before the schema existed (a slow
+            // start) and has read nothing since: the WAL then grew past everything written. Reading the header once
+            // fixes it; it is not read on every tick, because a read holds a snapshot that delays the WAL's rewind.
+            await connection.Command("PRAGMA schema_version;").ReadAllAsync(r => r.GetInt64(0), CancellationToken.None);
+            frames = await PassiveCheckpointAsync(connection);
+        }
+
+        return frames;
+    }
+
+    private static async Task<long> PassiveCheckpointAsync(SqliteConnection connection)
+    {
+        // One row: busy (0 or 1), frames in the WAL (-1 if the checkpoint could not run), frames copied back.
         var result = await connection.Command("PRAGMA wal_checkpoint(PASSIVE);").ReadAllAsync(r => r.GetInt64(1), CancellationToken.None);
         return result.Single();
     }
