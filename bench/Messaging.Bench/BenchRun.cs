@@ -66,5 +66,5 @@ internal static class BenchRun
         return new TargetResult(peak, half, target.Process.PeakWorkingSet);
     }
 
-    private static void Progress(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+    private static void Progress(string line) => ProgressLog.Write(line);
 }

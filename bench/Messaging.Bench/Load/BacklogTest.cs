@@ -56,5 +56,5 @@ internal static class BacklogTest
         return new BacklogResult(waiting, fillPerSecond, databaseBytes, peak, drained, drainSeconds, drainCpu);
     }
 
-    private static void Progress(string line) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+    private static void Progress(string line) => ProgressLog.Write(line);
 }

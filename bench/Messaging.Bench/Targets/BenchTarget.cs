@@ -28,6 +28,8 @@ internal abstract class BenchTarget : IAsyncDisposable
         {
             if (deadline.IsCancellationRequested)
             {
+                ProgressLog.Write($"{Name}: {Recorder.Delivered:N0} of {Recorder.Sent:N0} acknowledged sends delivered when the bound passed");
+                ReportTrouble();
                 return false;
             }
 
@@ -39,6 +41,11 @@ internal abstract class BenchTarget : IAsyncDisposable
 
     /// <summary>Once every send was delivered: whether the target still holds something to deliver.</summary>
     protected virtual Task<bool> NothingLeftAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
+    /// <summary>When a phase ends with something undelivered: what the target itself said, for whoever reads the run.</summary>
+    protected virtual void ReportTrouble()
+    {
+    }
 
     public abstract ValueTask DisposeAsync();
 

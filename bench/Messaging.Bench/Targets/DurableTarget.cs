@@ -36,6 +36,7 @@ internal sealed class DurableTarget : BenchTarget
 
     private long acksPending;
     private long acksRefused;
+    private long acksFailed;
     private ServerProcess server = null!;
     private Scenario scenario = null!;
     private ProcessMeter meter = null!;
@@ -188,7 +189,8 @@ internal sealed class DurableTarget : BenchTarget
         }
         catch (Exception e) when (e is InvalidOperationException or OperationCanceledException or IOException)
         {
-            // The connection closed at the end of the run.
+            // The connection closed at the end of the run (counted: before the end it leaves a copy queued).
+            Interlocked.Increment(ref acksFailed);
         }
         finally
         {
@@ -212,6 +214,15 @@ internal sealed class DurableTarget : BenchTarget
     /// Waits until every acknowledgement was sent, then drains each device's queue on its own connection and expects
     /// nothing: the server handles a connection's calls in order, so the drain runs after that device's acknowledgements.
     /// </summary>
+    /// <summary>The server's warnings and errors so far (its log holds ids and codes, never content or names).</summary>
+    protected override void ReportTrouble()
+    {
+        var lines = server.Output.Split('\n').Where(line => line.Contains("\"LogLevel\":\"Warning\"", StringComparison.Ordinal)
+            || line.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal)).TakeLast(20).ToList();
+        ProgressLog.Write($"{Name}: the last {lines.Count} warnings and errors in its log:");
+        lines.ForEach(Console.Error.WriteLine);
+    }
+
     protected override async Task<bool> NothingLeftAsync(CancellationToken cancellationToken)
     {
         while (Interlocked.Read(ref acksPending) > 0)
@@ -232,7 +243,14 @@ internal sealed class DurableTarget : BenchTarget
                 Interlocked.Increment(ref left);
             }
         });
-        return left == 0 && Interlocked.Read(ref acksRefused) == 0;
+        var refused = Interlocked.Read(ref acksRefused);
+        if (left > 0 || refused > 0)
+        {
+            ProgressLog.Write($"{Name}: {left:N0} copies still queued after every acknowledgement was sent, {refused:N0} acknowledgements refused, {Interlocked.Read(ref acksFailed):N0} could not be sent");
+            ReportTrouble();
+        }
+
+        return left == 0 && refused == 0;
     }
 }
 
