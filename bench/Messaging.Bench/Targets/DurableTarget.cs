@@ -210,10 +210,6 @@ internal sealed class DurableTarget : BenchTarget
         return result.Error is null ? result.Removed : throw new InvalidOperationException($"The server refused an acknowledgement: {result.Error.Code}");
     }
 
-    /// <summary>
-    /// Waits until every acknowledgement was sent, then drains each device's queue on its own connection and expects
-    /// nothing: the server handles a connection's calls in order, so the drain runs after that device's acknowledgements.
-    /// </summary>
     /// <summary>The server's warnings and errors so far (its log holds ids and codes, never content or names).</summary>
     protected override void ReportTrouble()
     {
@@ -223,6 +219,10 @@ internal sealed class DurableTarget : BenchTarget
         lines.ForEach(Console.Error.WriteLine);
     }
 
+    /// <summary>
+    /// Waits until every acknowledgement was sent, then drains each device's queue on its own connection and expects
+    /// nothing: the server handles a connection's calls in order, so the drain runs after that device's acknowledgements.
+    /// </summary>
     protected override async Task<bool> NothingLeftAsync(CancellationToken cancellationToken)
     {
         while (Interlocked.Read(ref acksPending) > 0)
