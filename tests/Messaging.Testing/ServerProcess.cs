@@ -85,6 +85,18 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await KillAsync();
 
+    /// <summary>
+    /// For a process that ends on its own (a start that fails): its exit code, once everything it wrote has been read
+    /// into <see cref="Output"/>.
+    /// </summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        var running = process ?? throw new InvalidOperationException("The server process was not started.");
+        using var deadline = new CancellationTokenSource(timeout);
+        await running.WaitForExitAsync(deadline.Token);
+        return running.ExitCode;
+    }
+
     private async Task WaitReadyAsync()
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
