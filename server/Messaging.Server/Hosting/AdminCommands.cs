@@ -27,9 +27,21 @@ internal static class AdminCommands
 
         var password = Environment.GetEnvironmentVariable(PasswordVariable) ?? await Console.In.ReadLineAsync() ?? "";
         var rest = args.Where((_, i) => i > 0 && args[i] != "--login" && args[i - 1] != "--login").ToArray();
-        await using var app = ServerHost.Build(rest);
-        var accounts = app.Services.GetRequiredService<AccountService>();
-        var outcome = await accounts.CreateAsync(Roles.Operator, login, password, null, "fr", null, createdBy: null, CancellationToken.None);
+        AccountService.CreateOutcome outcome;
+        try
+        {
+            await using var app = ServerHost.Build(rest);
+            var accounts = app.Services.GetRequiredService<AccountService>();
+            outcome = await accounts.CreateAsync(Roles.Operator, login, password, null, "fr", null, createdBy: null, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The configuration or the store (a file that is not a database, a refused migration): one line that names
+            // it, and exit 1, rather than the runtime's abort with a stack dump. No message here holds the password.
+            await Console.Error.WriteLineAsync($"The command failed: {e.Message}");
+            return 1;
+        }
+
         switch (outcome)
         {
             case AccountService.CreateOutcome.Created created:

@@ -1,11 +1,12 @@
+using System.Diagnostics;
 using Messaging.Testing;
 
 namespace Messaging.Server.Tests.Hosting;
 
 /// <summary>
-/// A server that cannot start (the server process, as an operator or a service manager runs it) exits with 1 and says
-/// why, in its structured log or in one line, instead of the runtime's abort (exit 134) with a stack dump; and it
-/// changes nothing on the way out.
+/// A server that cannot start (the server process, as an operator or a service manager runs it), or its
+/// <c>create-operator</c> command, exits with 1 and says why, in its structured log or in one line, instead of the
+/// runtime's abort (exit 134) with a stack dump; and it changes nothing on the way out.
 /// </summary>
 public sealed class StartupFailureTests
 {
@@ -28,6 +29,35 @@ public sealed class StartupFailureTests
         Assert.Contains("\"LogLevel\":\"Error\"", failure, StringComparison.Ordinal);
         Assert.Contains("file is not a database", failure, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", server.Output, StringComparison.Ordinal);
+        Assert.Equal(garbage, await File.ReadAllBytesAsync(file));
+    }
+
+    [Fact]
+    public async Task CreateOperator_OnADataFileThatIsNotADatabase_ExitsWithOneAndSaysWhyInOneLine()
+    {
+        using var data = new TempDirectory();
+        var file = Path.Combine(data.Path, "messaging.db");
+        var garbage = new byte[8192];
+        new Random(7).NextBytes(garbage);
+        await File.WriteAllBytesAsync(file, garbage);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { RepositoryPaths.ServerAssembly, "create-operator", "--login", Scenario.UniqueLogin("operator") },
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["Messaging__DataDirectory"] = data.Path },
+        };
+        using var process = Process.Start(start)!;
+        await process.StandardInput.WriteLineAsync(Scenario.Password);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(ExitTimeout);
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Equal("The command failed: SQLite Error 26: 'file is not a database'.", error.Trim());
+        Assert.DoesNotContain(Scenario.Password, await output + error, StringComparison.Ordinal);
         Assert.Equal(garbage, await File.ReadAllBytesAsync(file));
     }
 
