@@ -16,10 +16,7 @@ public sealed class StartupFailureTests
     public async Task Start_OnADataFileThatIsNotADatabase_ExitsWithOneLogsWhyAndLeavesTheFileAsItWas()
     {
         using var data = new TempDirectory();
-        var file = Path.Combine(data.Path, "messaging.db");
-        var garbage = new byte[8192];
-        new Random(5).NextBytes(garbage);
-        await File.WriteAllBytesAsync(file, garbage);
+        var (file, garbage) = await NotADatabaseAsync(data);
         await using var server = new ServerProcess(data);
 
         await Assert.ThrowsAsync<InvalidOperationException>(server.StartAsync);
@@ -36,10 +33,7 @@ public sealed class StartupFailureTests
     public async Task CreateOperator_OnADataFileThatIsNotADatabase_ExitsWithOneAndSaysWhyInOneLine()
     {
         using var data = new TempDirectory();
-        var file = Path.Combine(data.Path, "messaging.db");
-        var garbage = new byte[8192];
-        new Random(7).NextBytes(garbage);
-        await File.WriteAllBytesAsync(file, garbage);
+        var (file, garbage) = await NotADatabaseAsync(data);
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { RepositoryPaths.ServerAssembly, "create-operator", "--login", Scenario.UniqueLogin("operator") },
@@ -79,5 +73,15 @@ public sealed class StartupFailureTests
             StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", server.Output, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFiles(data.Path));
+    }
+
+    /// <summary>Random bytes where the embedded store's file goes: SQLite reads them as "file is not a database".</summary>
+    private static async Task<(string File, byte[] Bytes)> NotADatabaseAsync(TempDirectory data)
+    {
+        var file = Path.Combine(data.Path, "messaging.db");
+        var garbage = new byte[8192];
+        new Random(5).NextBytes(garbage);
+        await File.WriteAllBytesAsync(file, garbage);
+        return (file, garbage);
     }
 }
