@@ -19,12 +19,13 @@ internal abstract class DeviceLimiter(Func<int> perMinute) : IDisposable
         return lease.IsAcquired;
     }
 
-    /// <summary>Whether the device's bucket holds a token, without taking it.</summary>
-    public bool HasTokens(Guid deviceId)
-    {
-        using var lease = limiter.AttemptAcquire(deviceId, 0);
-        return lease.IsAcquired;
-    }
+    /// <summary>Whether the device's bucket holds a whole token, without taking it.</summary>
+    /// <remarks>
+    /// Not <c>AttemptAcquire(deviceId, 0)</c>: a partitioned token bucket refills a fraction of a token every 100 ms,
+    /// and a zero-permit lease is granted as soon as any fraction is there, so an emptied bucket said yes again within
+    /// a tenth of a second, whatever its rate.
+    /// </remarks>
+    public bool HasTokens(Guid deviceId) => limiter.GetStatistics(deviceId)?.CurrentAvailablePermits >= 1;
 
     /// <summary>Takes up to <paramref name="count"/> tokens: what the bucket holds if it holds fewer.</summary>
     public void Take(Guid deviceId, int count)
