@@ -99,8 +99,10 @@ internal sealed partial class DeliveryService(
             return new AcknowledgeResult { Error = Problems.Hub(ErrorCodes.RateLimited, "Too many acknowledgements of copies that were not waiting: retry later.") };
         }
 
+        // Applied even if the connection closes meanwhile, as an append is: a client that stops sends its last
+        // acknowledgements and closes at once, and dropping them would only bring the copies back with its next drain.
         var refs = request.Deliveries.Select(d => new CopyRef(d.ConversationId, d.MessageId)).Distinct().ToList();
-        var removed = await messages.DeleteCopiesAsync(deviceId, refs, cancellationToken);
+        var removed = await messages.DeleteCopiesAsync(deviceId, refs, CancellationToken.None);
         acknowledgementLimiter.Take(deviceId, refs.Count - removed);
         return new AcknowledgeResult { Removed = removed };
     }

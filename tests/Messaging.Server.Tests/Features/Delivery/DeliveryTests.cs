@@ -277,6 +277,19 @@ public sealed class DeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AcknowledgeQuietly_ThenTheClientClosesAtOnce_TheCopyIsStillDeleted()
+    {
+        var (bobDevice, _, delivery) = await OneUnacknowledgedDeliveryAsync("acknowledged on the way out");
+
+        // As a client does when it stops: its last acknowledgements go out, then the connection closes. The server has
+        // the request; that the connection is gone by the time it is written changes nothing.
+        Assert.True(await bobDevice.AcknowledgeQuietlyAsync([delivery.ToRef()]));
+        await bobDevice.DisposeAsync();
+
+        await Eventually.WaitAsync(async () => (await QueueAsync(bobDevice.DeviceId)).Count == 0, "the copy to be deleted after the close");
+    }
+
+    [Fact]
     public async Task AcknowledgeQuietly_TooManyDeliveries_IsRefusedToTheCallerAndDeletesNothing()
     {
         var (bobDevice, conversation, delivery) = await OneUnacknowledgedDeliveryAsync("kept");
