@@ -190,6 +190,21 @@ public sealed class PasskeyTests : IAsyncLifetime
         AssertRefusedBecause("assertion", nameof(PasskeyState.Refusal.Expired));
     }
 
+    [Theory]
+    [InlineData("not-base64url-because-of-*")] // a character outside the alphabet made the decoder throw: a 500
+    [InlineData("AAAAA")] // a length no base64 has
+    [InlineData("AAAA")] // base64url, too short to hold a header and a MAC
+    public async Task CompleteAssertion_MalformedState_RefusedAsMalformed(string state)
+    {
+        var (login, _) = await EnrolAsync();
+        var signIn = await api.SignInAsync(login, Password);
+        var options = await OkAsync<PasskeyOptionsResponse>(await PostAsync(Routes.PasskeyAssertionOptions, signIn.AccessToken, null));
+        var answer = new PasskeyAssertionRequest(state, authenticator.Get(options.Options));
+
+        await AssertProblemAsync(await PostAsync(Routes.PasskeySecondFactor, signIn.AccessToken, answer), HttpStatusCode.Forbidden, ErrorCodes.InvalidCode);
+        AssertRefusedBecause("assertion", nameof(PasskeyState.Refusal.Malformed));
+    }
+
     [Fact]
     public async Task CompleteAssertion_RegistrationState_Refused()
     {

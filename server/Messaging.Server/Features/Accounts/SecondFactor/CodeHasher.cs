@@ -46,11 +46,16 @@ internal static class TokenHash
             return null;
         }
 
-        var bytes = new byte[System.Buffers.Text.Base64Url.GetMaxDecodedLength(token.Length)];
-        return System.Buffers.Text.Base64Url.TryDecodeFromChars(token, bytes, out var written) && written == 48
-            ? new Guid(bytes.AsSpan(0, 16))
-            : null;
+        return FromBase64Url(token) is { Length: 48 } bytes ? new Guid(bytes.AsSpan(0, 16)) : null;
     }
+
+    /// <summary>
+    /// The bytes of base64url <paramref name="text"/>, or null when it is not base64url. What a client sends is checked
+    /// first: <c>Base64Url.TryDecodeFromChars</c> returns false only for a destination too small, and throws on a
+    /// character outside the alphabet, which made a malformed token a 500 instead of a refusal.
+    /// </summary>
+    public static byte[]? FromBase64Url(string text) =>
+        System.Buffers.Text.Base64Url.IsValid(text, out _) ? System.Buffers.Text.Base64Url.DecodeFromChars(text) : null;
 
     public static string Base64Url(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 }

@@ -76,16 +76,15 @@ internal sealed class PasskeyState
             return (null, Refusal.Malformed);
         }
 
-        var bytes = new byte[Base64Url.GetMaxDecodedLength(state.Length)];
-        if (!Base64Url.TryDecodeFromChars(state, bytes, out var length) || length <= HeaderLength + MacLength)
+        if (TokenHash.FromBase64Url(state) is not { Length: > HeaderLength + MacLength } bytes)
         {
             return (null, Refusal.Malformed);
         }
 
-        var body = bytes.AsSpan(0, length - MacLength);
+        var body = bytes.AsSpan(0, bytes.Length - MacLength);
         Span<byte> mac = stackalloc byte[MacLength];
         HMACSHA256.HashData(key, body, mac);
-        if (!CryptographicOperations.FixedTimeEquals(mac, bytes.AsSpan(length - MacLength, MacLength)) || body[0] != Version)
+        if (!CryptographicOperations.FixedTimeEquals(mac, bytes.AsSpan(bytes.Length - MacLength, MacLength)) || body[0] != Version)
         {
             return (null, Refusal.Forged);
         }

@@ -159,19 +159,19 @@ internal sealed class SecondFactorService(
     /// <summary>The secret in an enrolment state, if the state is this account's, intact and not expired.</summary>
     private byte[]? OpenEnrolment(string? state, Guid accountId, DateTimeOffset now)
     {
-        if (string.IsNullOrEmpty(state) || state.Length > 256)
+        if (string.IsNullOrEmpty(state) || state.Length > 256 || TokenHash.FromBase64Url(state) is not { } sealedSecret)
         {
             return null;
         }
 
         try
         {
-            var opened = sealer.Open(System.Buffers.Text.Base64Url.DecodeFromChars(state), accountId);
+            var opened = sealer.Open(sealedSecret, accountId);
             return opened.Length == 8 + TotpAuthenticator.SecretBytes && BitConverter.ToInt64(opened, 0) > now.ToUnixTimeMilliseconds()
                 ? opened[8..]
                 : null;
         }
-        catch (Exception e) when (e is FormatException or CryptographicException)
+        catch (CryptographicException)
         {
             return null;
         }
