@@ -22,7 +22,7 @@ internal sealed class OriginAllowList(RequestDelegate next, IOptions<MessagingOp
             var own = $"{context.Request.Scheme}://{context.Request.Host}";
             if (!string.Equals(value, own, StringComparison.OrdinalIgnoreCase) && !allowed.Contains(value))
             {
-                await audit.DeniedAsync("hub.connect", null, null, Routes.Hub, "origin-not-allowed", context.RequestAborted);
+                await audit.DeniedAsync("hub.connect", null, null, Routes.Hub, "origin-not-allowed");
                 await Problems.Forbidden(ErrorCodes.Forbidden, "This origin may not connect.").ExecuteAsync(context);
                 return;
             }

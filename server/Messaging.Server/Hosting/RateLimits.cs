@@ -98,7 +98,7 @@ internal static class RateLimits
         var context = rejected.HttpContext;
         var caller = Caller.TryFrom(context.User);
         await context.RequestServices.GetRequiredService<AuditTrail>().DeniedAsync(
-            "http.request", caller?.AccountId, caller?.DeviceId, $"{context.Request.Method} {context.Request.Path}", ErrorCodes.RateLimited, cancellationToken);
+            "http.request", caller?.AccountId, caller?.DeviceId, $"{context.Request.Method} {context.Request.Path}", ErrorCodes.RateLimited);
         if (rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
         {
             context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);

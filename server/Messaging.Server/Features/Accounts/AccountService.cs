@@ -67,7 +67,7 @@ internal sealed class AccountService(
             return new CreateOutcome.Taken();
         }
 
-        await audit.SucceededAsync("account.create", createdBy ?? account.Id, null, account.Id.ToString(), cancellationToken);
+        await audit.SucceededAsync("account.create", createdBy ?? account.Id, null, account.Id.ToString());
         return new CreateOutcome.Created(account);
     }
 

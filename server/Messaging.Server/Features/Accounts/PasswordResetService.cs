@@ -40,7 +40,7 @@ internal sealed class PasswordResetService(
         var token = TokenHash.NewTokenFor(account.Id);
         await codes.SaveCodeAsync(
             new OneTimeCode(account.Id, Purpose, hasher.Hash(Purpose, account.Id, token), time.GetUtcNow() + options.Value.PasswordResetLifetime), cancellationToken);
-        await audit.SucceededAsync("password.reset-request", account.Id, null, null, cancellationToken);
+        await audit.SucceededAsync("password.reset-request", account.Id, null, null);
         await mail.TrySendAsync(EmailTemplates.PasswordReset(address, account.Language, mail.Link("reset", token)), "password-reset", account.Id, cancellationToken);
     }
 
@@ -61,14 +61,14 @@ internal sealed class PasswordResetService(
 
         if (!await codes.TryUseCodeAsync(account.Id, Purpose, hasher.Hash(Purpose, account.Id, request.Token), time.GetUtcNow(), options.Value.MaxCodeAttempts, cancellationToken))
         {
-            await audit.DeniedAsync("password.reset", account.Id, null, null, ErrorCodes.InvalidCode, cancellationToken);
+            await audit.DeniedAsync("password.reset", account.Id, null, null, ErrorCodes.InvalidCode);
             return (ErrorCodes.InvalidCode, "This reset link is used, expired or not valid.");
         }
 
         await accounts.UpdatePasswordAsync(account.Id, await passwords.HashAsync(request.NewPassword, cancellationToken), cancellationToken);
         await accounts.RecordSignInSuccessAsync(account.Id, cancellationToken);
         await sessions.SignOutEverywhereAsync(account.Id, null, cancellationToken);
-        await audit.SucceededAsync("password.reset", account.Id, null, null, cancellationToken);
+        await audit.SucceededAsync("password.reset", account.Id, null, null);
         return null;
     }
 }

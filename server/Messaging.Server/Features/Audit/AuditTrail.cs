@@ -2,18 +2,18 @@ namespace Messaging.Server.Features.Audit;
 
 /// <summary>
 /// Records security events in the audit log and mirrors them to the structured log. Only ids and stable codes go
-/// in: never names, addresses, tokens or content. The callers' cancellation tokens do not reach the write: an audit
-/// row is never skipped because the caller hung up.
+/// in: never names, addresses, tokens or content. The methods take no cancellation token: an audit row is never
+/// skipped because the caller hung up.
 /// </summary>
 internal sealed partial class AuditTrail(IAuditLog log, TimeProvider time, ILogger<AuditTrail> logger)
 {
-    public Task DeniedAsync(string action, Guid? accountId, Guid? deviceId, string? target, string reason, CancellationToken cancellationToken)
+    public Task DeniedAsync(string action, Guid? accountId, Guid? deviceId, string? target, string reason)
     {
         LogDenied(logger, action, accountId, deviceId, target, reason);
         return AppendAsync(action, AuditOutcomes.Denied, accountId, deviceId, target, reason);
     }
 
-    public Task SucceededAsync(string action, Guid? accountId, Guid? deviceId, string? target, CancellationToken cancellationToken) =>
+    public Task SucceededAsync(string action, Guid? accountId, Guid? deviceId, string? target) =>
         AppendAsync(action, AuditOutcomes.Success, accountId, deviceId, target, null);
 
     /// <remarks>

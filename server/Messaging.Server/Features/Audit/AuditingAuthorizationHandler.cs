@@ -26,7 +26,7 @@ internal sealed class AuditingAuthorizationHandler(AuditTrail audit) : IAuthoriz
         var target = $"{context.Request.Method} {context.Request.Path}";
         if (authorizeResult.Challenged)
         {
-            await audit.DeniedAsync("http.request", null, null, target, ErrorCodes.Unauthenticated, context.RequestAborted);
+            await audit.DeniedAsync("http.request", null, null, target, ErrorCodes.Unauthenticated);
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await Problems.Http(ErrorCodes.Unauthenticated, StatusCodes.Status401Unauthorized, "Sign in first.").ExecuteAsync(context);
             return;
@@ -35,7 +35,7 @@ internal sealed class AuditingAuthorizationHandler(AuditTrail audit) : IAuthoriz
         var reason = policy.Requirements.OfType<VerifiedRequirement>().Any() && caller is { IsVerified: false } ? ErrorCodes.SecondFactorRequired
             : policy.Requirements.OfType<DeviceRequirement>().Any() && caller?.DeviceId is null ? ErrorCodes.DeviceRequired
             : ErrorCodes.Forbidden;
-        await audit.DeniedAsync("http.request", caller?.AccountId, caller?.DeviceId, target, reason, context.RequestAborted);
+        await audit.DeniedAsync("http.request", caller?.AccountId, caller?.DeviceId, target, reason);
         await Problems.Forbidden(reason, reason switch
         {
             ErrorCodes.SecondFactorRequired => "Complete your second factor first (or enrol one).",

@@ -34,7 +34,7 @@ internal sealed class ConversationService(
         if (!caller.IsStaff)
         {
             // Patients only take part in conversations a practice opened with them; operators in none.
-            await audit.DeniedAsync("conversation.create", caller.AccountId, caller.DeviceId, request.PracticeId.ToString(), ErrorCodes.Forbidden, cancellationToken);
+            await audit.DeniedAsync("conversation.create", caller.AccountId, caller.DeviceId, request.PracticeId.ToString(), ErrorCodes.Forbidden);
             return new CreateOutcome.Refused();
         }
 
@@ -46,7 +46,7 @@ internal sealed class ConversationService(
 
         if (!await access.MayStartAsync(caller.AccountId, request.PracticeId, others, cancellationToken))
         {
-            await audit.DeniedAsync("conversation.create", caller.AccountId, caller.DeviceId, request.PracticeId.ToString(), ErrorCodes.Forbidden, cancellationToken);
+            await audit.DeniedAsync("conversation.create", caller.AccountId, caller.DeviceId, request.PracticeId.ToString(), ErrorCodes.Forbidden);
             return new CreateOutcome.Refused();
         }
 
@@ -55,7 +55,7 @@ internal sealed class ConversationService(
             PracticeId = request.PracticeId,
         };
         await conversations.CreateAsync(conversation, cancellationToken);
-        await audit.SucceededAsync("conversation.create", caller.AccountId, caller.DeviceId, conversation.Id.ToString(), cancellationToken);
+        await audit.SucceededAsync("conversation.create", caller.AccountId, caller.DeviceId, conversation.Id.ToString());
         return new CreateOutcome.Created(conversation);
     }
 
@@ -83,7 +83,7 @@ internal sealed class ConversationService(
         var conversation = await conversations.FindAsync(conversationId, cancellationToken);
         if (conversation is null || !await access.MayUseAsync(caller.AccountId, conversation, cancellationToken))
         {
-            await audit.DeniedAsync(action, caller.AccountId, caller.DeviceId, conversationId.ToString(), ErrorCodes.NotAMember, cancellationToken);
+            await audit.DeniedAsync(action, caller.AccountId, caller.DeviceId, conversationId.ToString(), ErrorCodes.NotAMember);
             return null;
         }
 
@@ -99,7 +99,7 @@ internal sealed class ConversationService(
         var route = await routes.FindAsync(conversationId, cancellationToken);
         if (route is null || !route.Participants.AccountIds.Contains(caller.AccountId))
         {
-            await audit.DeniedAsync("message.send", caller.AccountId, caller.DeviceId, conversationId.ToString(), ErrorCodes.NotAMember, cancellationToken);
+            await audit.DeniedAsync("message.send", caller.AccountId, caller.DeviceId, conversationId.ToString(), ErrorCodes.NotAMember);
             return null;
         }
 

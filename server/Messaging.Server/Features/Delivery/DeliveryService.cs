@@ -33,7 +33,7 @@ internal sealed partial class DeliveryService(
 
         if (!sendLimiter.TryAcquire(deviceId))
         {
-            await audit.DeniedAsync("message.send", caller.AccountId, deviceId, request.ConversationId.ToString(), ErrorCodes.RateLimited, cancellationToken);
+            await audit.DeniedAsync("message.send", caller.AccountId, deviceId, request.ConversationId.ToString(), ErrorCodes.RateLimited);
             return new SendResult { Error = Problems.Hub(ErrorCodes.RateLimited, "Too many messages: retry later.") };
         }
 
@@ -95,7 +95,7 @@ internal sealed partial class DeliveryService(
 
         if (!acknowledgementLimiter.HasTokens(deviceId))
         {
-            await audit.DeniedAsync("message.acknowledge", caller.AccountId, deviceId, null, ErrorCodes.RateLimited, cancellationToken);
+            await audit.DeniedAsync("message.acknowledge", caller.AccountId, deviceId, null, ErrorCodes.RateLimited);
             return new AcknowledgeResult { Error = Problems.Hub(ErrorCodes.RateLimited, "Too many acknowledgements of copies that were not waiting: retry later.") };
         }
 

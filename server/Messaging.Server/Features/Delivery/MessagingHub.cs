@@ -44,7 +44,7 @@ internal sealed class MessagingHub(
             // Counted after registering, so two connections racing in cannot both take the last place.
             if (connections.Of(deviceId).Length > limits.Value.ConnectionsPerDevice)
             {
-                await audit.DeniedAsync("hub.connect", caller.AccountId, deviceId, null, ErrorCodes.RateLimited, Context.ConnectionAborted);
+                await audit.DeniedAsync("hub.connect", caller.AccountId, deviceId, null, ErrorCodes.RateLimited);
                 throw new HubException(ErrorCodes.RateLimited); // the client reads it in the close message; the catch unregisters
             }
 

@@ -37,7 +37,7 @@ internal static class DeviceEndpoints
         if (!DeviceService.MayRegister(caller))
         {
             await context.RequestServices.GetRequiredService<Audit.AuditTrail>().DeniedAsync(
-                "device.register", caller.AccountId, null, null, ErrorCodes.NewDeviceCodeRequired, cancellationToken);
+                "device.register", caller.AccountId, null, null, ErrorCodes.NewDeviceCodeRequired);
             return Problems.Forbidden(ErrorCodes.NewDeviceCodeRequired, "A new device needs the code sent to your email address.");
         }
 

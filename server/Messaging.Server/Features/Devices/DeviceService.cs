@@ -41,7 +41,7 @@ internal sealed class DeviceService(
         var device = new Device(Guid.NewGuid(), caller.AccountId, request.Identity, time.GetUtcNow(), null);
         await devices.AddAsync(device, cancellationToken);
         routing.Changed();
-        await audit.SucceededAsync("device.register", caller.AccountId, device.Id, null, cancellationToken);
+        await audit.SucceededAsync("device.register", caller.AccountId, device.Id, null);
         return device;
     }
 
@@ -58,7 +58,7 @@ internal sealed class DeviceService(
         var device = await devices.FindAsync(deviceId, cancellationToken);
         if (device is null || (device.AccountId != caller.AccountId && !await access.MayManageAsync(caller.AccountId, device.AccountId, cancellationToken)))
         {
-            await audit.DeniedAsync("device.revoke", caller.AccountId, caller.DeviceId, deviceId.ToString(), ErrorCodes.NotFound, cancellationToken);
+            await audit.DeniedAsync("device.revoke", caller.AccountId, caller.DeviceId, deviceId.ToString(), ErrorCodes.NotFound);
             return ErrorCodes.NotFound;
         }
 
@@ -69,7 +69,7 @@ internal sealed class DeviceService(
             await prekeys.DeleteDeviceAsync(deviceId, cancellationToken);
             await sessions.RevokeForDeviceAsync(deviceId, time.GetUtcNow(), cancellationToken);
             connections.Abort(deviceId);
-            await audit.SucceededAsync("device.revoke", caller.AccountId, caller.DeviceId, deviceId.ToString(), cancellationToken);
+            await audit.SucceededAsync("device.revoke", caller.AccountId, caller.DeviceId, deviceId.ToString());
         }
 
         return null;

@@ -53,7 +53,7 @@ internal sealed partial class KeyDirectoryService(
             return (null, await DenyAsync(Action, caller, deviceId.ToString(), error, cancellationToken));
         }
 
-        await audit.SucceededAsync(Action, caller.AccountId, caller.DeviceId, deviceId.ToString(), cancellationToken);
+        await audit.SucceededAsync(Action, caller.AccountId, caller.DeviceId, deviceId.ToString());
         return (await StatusOfAsync(deviceId, cancellationToken), null);
     }
 
@@ -99,7 +99,7 @@ internal sealed partial class KeyDirectoryService(
             await WarnIfLowAsync(device.Id);
         }
 
-        await audit.SucceededAsync(Action, caller.AccountId, caller.DeviceId, accountId.ToString(), cancellationToken);
+        await audit.SucceededAsync(Action, caller.AccountId, caller.DeviceId, accountId.ToString());
         return (new PrekeyBundles(accountId, bundles), null);
     }
 
@@ -122,7 +122,7 @@ internal sealed partial class KeyDirectoryService(
 
     private async Task<KeyError> DenyAsync(string action, Caller caller, string target, KeyError error, CancellationToken cancellationToken)
     {
-        await audit.DeniedAsync(action, caller.AccountId, caller.DeviceId, target, error.Code, cancellationToken);
+        await audit.DeniedAsync(action, caller.AccountId, caller.DeviceId, target, error.Code);
         return error;
     }
 

@@ -47,13 +47,13 @@ internal static class NotificationEndpoints
         var link = token.Length is > 0 and <= 128 ? await store.UseLinkAsync(TokenHash.Of(token), now, cancellationToken) : null;
         if (link is not { UsedAt: null } || link.ExpiresAt <= now)
         {
-            await audit.DeniedAsync("notification.link", link?.PatientAccountId, null, link?.NotificationId.ToString(), ErrorCodes.InvitationInvalid, cancellationToken);
+            await audit.DeniedAsync("notification.link", link?.PatientAccountId, null, link?.NotificationId.ToString(), ErrorCodes.InvitationInvalid);
             return Page(context, StatusCodes.Status410Gone, French(context)
                 ? ("Lien expiré", "Ce lien a déjà servi ou a expiré. Connectez-vous à la messagerie pour lire vos messages.", "<a href=\"/\">Se connecter</a>")
                 : ("Link expired", "This link was used already or has expired. Sign in to the messaging service to read your messages.", "<a href=\"/\">Sign in</a>"));
         }
 
-        await audit.SucceededAsync("notification.link", link.PatientAccountId, null, link.NotificationId.ToString(), cancellationToken);
+        await audit.SucceededAsync("notification.link", link.PatientAccountId, null, link.NotificationId.ToString());
         return Results.Redirect($"/#/signin?conversation={link.ConversationId}", permanent: false, preserveMethod: false);
     }
 
@@ -70,7 +70,7 @@ internal static class NotificationEndpoints
         var caller = Caller.From(context.User);
         if (!await access.HasRoleAsync(caller.AccountId, practiceId, AccessRules.MayManagePeople, cancellationToken))
         {
-            await audit.DeniedAsync("notification.dead-letters", caller.AccountId, caller.DeviceId, practiceId.ToString(), ErrorCodes.Forbidden, cancellationToken);
+            await audit.DeniedAsync("notification.dead-letters", caller.AccountId, caller.DeviceId, practiceId.ToString(), ErrorCodes.Forbidden);
             return Problems.Forbidden(ErrorCodes.Forbidden, "Only the practice's admins see its undelivered notifications.");
         }
 

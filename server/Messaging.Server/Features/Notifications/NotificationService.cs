@@ -117,7 +117,7 @@ internal sealed partial class NotificationService(
         }
 
         await store.CloseAsync(notification.Id, NotificationStates.Sent, attempts, null, time.GetUtcNow(), cancellationToken);
-        await audit.SucceededAsync("notification.send", notification.PatientAccountId, null, notification.Id.ToString(), cancellationToken);
+        await audit.SucceededAsync("notification.send", notification.PatientAccountId, null, notification.Id.ToString());
         LogSent(logger, notification.Id, attempts);
     }
 
@@ -128,7 +128,7 @@ internal sealed partial class NotificationService(
         if (error is not (SmtpUnavailable or SmtpTimeout) || attempts >= Settings.MaxAttempts)
         {
             await store.CloseAsync(notification.Id, NotificationStates.Dead, attempts, error, now, cancellationToken);
-            await audit.DeniedAsync("notification.dead", notification.PatientAccountId, null, notification.Id.ToString(), error, cancellationToken);
+            await audit.DeniedAsync("notification.dead", notification.PatientAccountId, null, notification.Id.ToString(), error);
             LogDead(logger, notification.Id, attempts, error);
             return;
         }

@@ -38,7 +38,7 @@ internal sealed class ConsentService(
         var consent = new Consent(termsVersion, time.GetUtcNow(), null);
         await accounts.SetConsentAsync(caller.AccountId, consent, cancellationToken);
         routing.Changed();
-        await audit.SucceededAsync("consent.give", caller.AccountId, caller.DeviceId, termsVersion, cancellationToken);
+        await audit.SucceededAsync("consent.give", caller.AccountId, caller.DeviceId, termsVersion);
         return ToInfo(consent);
     }
 
@@ -59,13 +59,13 @@ internal sealed class ConsentService(
             await messages.DeleteQueueAsync(device.Id, cancellationToken);
         }
 
-        await audit.SucceededAsync("consent.withdraw", account.Id, caller.DeviceId, consent.TermsVersion, cancellationToken);
+        await audit.SucceededAsync("consent.withdraw", account.Id, caller.DeviceId, consent.TermsVersion);
         return ToInfo(consent);
     }
 
     private async Task<ConsentInfo?> RefuseAsync(string action, Caller caller, string reason, CancellationToken cancellationToken)
     {
-        await audit.DeniedAsync(action, caller.AccountId, caller.DeviceId, null, reason, cancellationToken);
+        await audit.DeniedAsync(action, caller.AccountId, caller.DeviceId, null, reason);
         return null;
     }
 

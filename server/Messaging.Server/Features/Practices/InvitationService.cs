@@ -41,7 +41,7 @@ internal sealed class InvitationService(
         var roles = await access.RolesInAsync(caller.AccountId, practiceId, cancellationToken);
         if (!roles.Any(r => AccessRules.MayInvite(r, request.Role)))
         {
-            await audit.DeniedAsync("invitation.create", caller.AccountId, caller.DeviceId, practiceId.ToString(), ErrorCodes.Forbidden, cancellationToken);
+            await audit.DeniedAsync("invitation.create", caller.AccountId, caller.DeviceId, practiceId.ToString(), ErrorCodes.Forbidden);
             return null;
         }
 
@@ -63,7 +63,7 @@ internal sealed class InvitationService(
             Language = Language(request.Language),
         };
         await invitations.CreateAsync(invitation, cancellationToken);
-        await audit.SucceededAsync("invitation.create", invitedBy, null, id.ToString(), cancellationToken);
+        await audit.SucceededAsync("invitation.create", invitedBy, null, id.ToString());
         if (request.Email is { } address)
         {
             await mail.TrySendAsync(EmailTemplates.Invitation(address, invitation.Language, mail.Link("invitation", token)), "invitation", null, cancellationToken);
@@ -88,7 +88,7 @@ internal sealed class InvitationService(
             : await invitations.FindByTokenHashAsync(TokenHash.Of(request.Token), cancellationToken);
         if (invitation is null || invitation.UsedAt is not null || invitation.ExpiresAt <= now)
         {
-            await audit.DeniedAsync("invitation.accept", caller?.AccountId, null, invitation?.Id.ToString(), ErrorCodes.InvitationInvalid, cancellationToken);
+            await audit.DeniedAsync("invitation.accept", caller?.AccountId, null, invitation?.Id.ToString(), ErrorCodes.InvitationInvalid);
             return new AcceptOutcome.Problem(ErrorCodes.InvitationInvalid, StatusCodes.Status410Gone, "This invitation is unknown, used or expired.");
         }
 
@@ -102,7 +102,7 @@ internal sealed class InvitationService(
         var account = caller is null ? null : await accounts.FindAsync(caller.AccountId, cancellationToken);
         if (caller is not null && (account is null || !AccessRules.FitsKind(invitation.Role, account.Kind)))
         {
-            await audit.DeniedAsync("invitation.accept", caller.AccountId, null, invitation.Id.ToString(), ErrorCodes.Forbidden, cancellationToken);
+            await audit.DeniedAsync("invitation.accept", caller.AccountId, null, invitation.Id.ToString(), ErrorCodes.Forbidden);
             return new AcceptOutcome.Problem(ErrorCodes.Forbidden, StatusCodes.Status403Forbidden, "This account cannot take this role.");
         }
 
@@ -152,10 +152,10 @@ internal sealed class InvitationService(
 
         await practices.AddMembershipAsync(new Membership(invitation.PracticeId, account.Id, invitation.Role, now), cancellationToken);
         routing.Changed();
-        await audit.SucceededAsync("invitation.accept", account.Id, null, invitation.Id.ToString(), cancellationToken);
+        await audit.SucceededAsync("invitation.accept", account.Id, null, invitation.Id.ToString());
         if (consent is not null)
         {
-            await audit.SucceededAsync("consent.give", account.Id, null, consent.TermsVersion, cancellationToken);
+            await audit.SucceededAsync("consent.give", account.Id, null, consent.TermsVersion);
         }
 
         return new AcceptOutcome.Accepted(new InvitationAccepted(account.Id, invitation.PracticeId, invitation.Role));

@@ -28,7 +28,7 @@ internal sealed class PracticeService(
     {
         var practice = new Practice(Guid.NewGuid(), request.Name.Trim(), time.GetUtcNow());
         await practices.CreateAsync(practice, cancellationToken);
-        await audit.SucceededAsync("practice.create", caller.AccountId, caller.DeviceId, practice.Id.ToString(), cancellationToken);
+        await audit.SucceededAsync("practice.create", caller.AccountId, caller.DeviceId, practice.Id.ToString());
         var invitation = await invitations.CreateAsync(
             practice.Id, new CreateInvitationRequest(Roles.Admin, request.AdminEmail, null, null, request.Language), caller.AccountId, cancellationToken);
         return new PracticeCreated(practice.Id, invitation);
@@ -39,7 +39,7 @@ internal sealed class PracticeService(
     {
         if (!await access.HasRoleAsync(caller.AccountId, practiceId, AccessRules.MaySeeMembers, cancellationToken))
         {
-            await audit.DeniedAsync("practice.members", caller.AccountId, caller.DeviceId, practiceId.ToString(), ErrorCodes.Forbidden, cancellationToken);
+            await audit.DeniedAsync("practice.members", caller.AccountId, caller.DeviceId, practiceId.ToString(), ErrorCodes.Forbidden);
             return null;
         }
 
@@ -53,13 +53,13 @@ internal sealed class PracticeService(
     {
         if (!await access.HasRoleAsync(caller.AccountId, practiceId, AccessRules.MayManagePeople, cancellationToken))
         {
-            await audit.DeniedAsync("practice.remove-member", caller.AccountId, caller.DeviceId, practiceId.ToString(), ErrorCodes.Forbidden, cancellationToken);
+            await audit.DeniedAsync("practice.remove-member", caller.AccountId, caller.DeviceId, practiceId.ToString(), ErrorCodes.Forbidden);
             return false;
         }
 
         await practices.RemoveMembershipsAsync(practiceId, accountId, cancellationToken);
         routing.Changed();
-        await audit.SucceededAsync("practice.remove-member", caller.AccountId, caller.DeviceId, accountId.ToString(), cancellationToken);
+        await audit.SucceededAsync("practice.remove-member", caller.AccountId, caller.DeviceId, accountId.ToString());
         return true;
     }
 

@@ -120,7 +120,7 @@ internal sealed partial class PasskeyService(
         var passkeys = await store.ListPasskeysAsync(caller.AccountId, cancellationToken);
         if (passkeys.Count == 0)
         {
-            await audit.DeniedAsync("session.passkey.options", caller.AccountId, caller.DeviceId, null, ErrorCodes.NotFound, cancellationToken);
+            await audit.DeniedAsync("session.passkey.options", caller.AccountId, caller.DeviceId, null, ErrorCodes.NotFound);
             return null;
         }
 
@@ -227,14 +227,14 @@ internal sealed partial class PasskeyService(
             return true;
         }
 
-        await audit.DeniedAsync(action, caller.AccountId, caller.DeviceId, null, ErrorCodes.SecondFactorRequired, cancellationToken);
+        await audit.DeniedAsync(action, caller.AccountId, caller.DeviceId, null, ErrorCodes.SecondFactorRequired);
         return false;
     }
 
     private async Task<(SecondFactorEnrolled?, string?)> RefuseRegistrationAsync(Caller caller, string reason, CancellationToken cancellationToken)
     {
         LogRefused(logger, "registration", caller.AccountId, reason);
-        await audit.DeniedAsync("mfa.passkey.register", caller.AccountId, caller.DeviceId, null, ErrorCodes.InvalidCode, cancellationToken);
+        await audit.DeniedAsync("mfa.passkey.register", caller.AccountId, caller.DeviceId, null, ErrorCodes.InvalidCode);
         return (null, ErrorCodes.InvalidCode);
     }
 

@@ -70,7 +70,7 @@ internal sealed class SecondFactorService(
         var code = RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
         var lifetime = options.Value.EmailCodeLifetime;
         await store.SaveCodeAsync(new OneTimeCode(account.Id, EmailCodePurpose, codes.Hash(EmailCodePurpose, account.Id, code), time.GetUtcNow() + lifetime), cancellationToken);
-        await audit.SucceededAsync("session.email-code", account.Id, null, null, cancellationToken);
+        await audit.SucceededAsync("session.email-code", account.Id, null, null);
         return await mail.TrySendAsync(EmailTemplates.SignInCode(address, account.Language, code, (int)lifetime.TotalMinutes), "sign-in-code", account.Id, cancellationToken);
     }
 
@@ -84,7 +84,7 @@ internal sealed class SecondFactorService(
     {
         if (!HasStrongSession(caller) && (await StrongMethodsAsync(caller.AccountId, cancellationToken)).Count > 0)
         {
-            await audit.DeniedAsync("mfa.totp.begin", caller.AccountId, caller.DeviceId, null, ErrorCodes.SecondFactorRequired, cancellationToken);
+            await audit.DeniedAsync("mfa.totp.begin", caller.AccountId, caller.DeviceId, null, ErrorCodes.SecondFactorRequired);
             return null;
         }
 
@@ -102,7 +102,7 @@ internal sealed class SecondFactorService(
         var step = secret is null || string.IsNullOrWhiteSpace(code) ? null : TotpAuthenticator.Match(secret, code, now);
         if (step is null || (!HasStrongSession(caller) && (await StrongMethodsAsync(caller.AccountId, cancellationToken)).Count > 0))
         {
-            await audit.DeniedAsync("mfa.totp.confirm", caller.AccountId, caller.DeviceId, null, ErrorCodes.InvalidCode, cancellationToken);
+            await audit.DeniedAsync("mfa.totp.confirm", caller.AccountId, caller.DeviceId, null, ErrorCodes.InvalidCode);
             return null;
         }
 
@@ -123,7 +123,7 @@ internal sealed class SecondFactorService(
             ? await NewRecoveryCodesAsync(account.Id, cancellationToken)
             : [];
         await accounts.RecordSignInSuccessAsync(account.Id, cancellationToken);
-        await audit.SucceededAsync($"mfa.{method}.enrol", account.Id, caller.DeviceId, null, cancellationToken);
+        await audit.SucceededAsync($"mfa.{method}.enrol", account.Id, caller.DeviceId, null);
         return new SecondFactorEnrolled(recovery, tokens.Issue(account.Id, account.Kind, secondFactor: method));
     }
 
@@ -131,7 +131,7 @@ internal sealed class SecondFactorService(
     public async Task<RecoveryCodes> RegenerateRecoveryCodesAsync(Caller caller, CancellationToken cancellationToken)
     {
         var fresh = await NewRecoveryCodesAsync(caller.AccountId, cancellationToken);
-        await audit.SucceededAsync("mfa.recovery.regenerate", caller.AccountId, caller.DeviceId, null, cancellationToken);
+        await audit.SucceededAsync("mfa.recovery.regenerate", caller.AccountId, caller.DeviceId, null);
         return new RecoveryCodes(fresh);
     }
 

@@ -39,7 +39,7 @@ internal sealed class DeviceSessionService(
         var account = error is null ? await accounts.FindAsync(caller.AccountId, cancellationToken) : null;
         if (account is null)
         {
-            await audit.DeniedAsync("session.device", caller.AccountId, request.DeviceId, null, error ?? ErrorCodes.NotFound, cancellationToken);
+            await audit.DeniedAsync("session.device", caller.AccountId, request.DeviceId, null, error ?? ErrorCodes.NotFound);
             return (null, error ?? ErrorCodes.NotFound);
         }
 
@@ -48,7 +48,7 @@ internal sealed class DeviceSessionService(
         var refresh = NewRefreshToken(family.Id);
         await sessions.CreateAsync(family, TokenHash.Of(refresh), cancellationToken);
         await accounts.RecordSignInSuccessAsync(account.Id, cancellationToken);
-        await audit.SucceededAsync("session.device", account.Id, device.Id, family.Id.ToString(), cancellationToken);
+        await audit.SucceededAsync("session.device", account.Id, device.Id, family.Id.ToString());
         return (Respond(account, family, refresh), null);
     }
 
@@ -59,21 +59,21 @@ internal sealed class DeviceSessionService(
         var family = TokenHash.IdOf(request.RefreshToken) is { } familyId ? await sessions.FindAsync(familyId, cancellationToken) : null;
         if (family is null || family.DeviceId != request.DeviceId || family.IsRevoked)
         {
-            await audit.DeniedAsync("session.refresh", family?.AccountId, request.DeviceId, null, ErrorCodes.SessionEnded, cancellationToken);
+            await audit.DeniedAsync("session.refresh", family?.AccountId, request.DeviceId, null, ErrorCodes.SessionEnded);
             return (null, ErrorCodes.SessionEnded);
         }
 
         var device = await devices.FindAsync(family.DeviceId, cancellationToken);
         if (device is not { IsActive: true } || !ProofHolds(device, request.Challenge, request.Signature))
         {
-            await audit.DeniedAsync("session.refresh", family.AccountId, family.DeviceId, family.Id.ToString(), ErrorCodes.InvalidProof, cancellationToken);
+            await audit.DeniedAsync("session.refresh", family.AccountId, family.DeviceId, family.Id.ToString(), ErrorCodes.InvalidProof);
             return (null, device is { IsActive: true } ? ErrorCodes.InvalidProof : ErrorCodes.SessionEnded);
         }
 
         if (now - family.LastUsedAt >= Limits.SessionInactivityTimeout || now - family.CreatedAt >= Limits.SessionAbsoluteTimeout)
         {
             await sessions.RevokeAsync(family.Id, now, cancellationToken);
-            await audit.DeniedAsync("session.refresh", family.AccountId, family.DeviceId, family.Id.ToString(), ErrorCodes.SessionEnded, cancellationToken);
+            await audit.DeniedAsync("session.refresh", family.AccountId, family.DeviceId, family.Id.ToString(), ErrorCodes.SessionEnded);
             return (null, ErrorCodes.SessionEnded);
         }
 
@@ -83,7 +83,7 @@ internal sealed class DeviceSessionService(
         {
             // Someone else holds a copy of this family's tokens: end it everywhere and tell the audit trail.
             connections.Abort(family.DeviceId);
-            await audit.DeniedAsync("session.refresh-reuse", family.AccountId, family.DeviceId, family.Id.ToString(), ErrorCodes.SessionEnded, cancellationToken);
+            await audit.DeniedAsync("session.refresh-reuse", family.AccountId, family.DeviceId, family.Id.ToString(), ErrorCodes.SessionEnded);
         }
 
         var account = outcome is RotationOutcome.Rotated ? await accounts.FindAsync(family.AccountId, cancellationToken) : null;
@@ -108,7 +108,7 @@ internal sealed class DeviceSessionService(
             connections.Abort(deviceId);
         }
 
-        await audit.SucceededAsync("session.sign-out", caller.AccountId, caller.DeviceId, caller.SessionId?.ToString(), cancellationToken);
+        await audit.SucceededAsync("session.sign-out", caller.AccountId, caller.DeviceId, caller.SessionId?.ToString());
     }
 
     /// <summary>Ends every session of the account (all devices) and closes their connections on this node.</summary>
@@ -120,7 +120,7 @@ internal sealed class DeviceSessionService(
             connections.Abort(device.Id);
         }
 
-        await audit.SucceededAsync("session.sign-out-all", accountId, byDevice, null, cancellationToken);
+        await audit.SucceededAsync("session.sign-out-all", accountId, byDevice, null);
     }
 
     private bool ProofHolds(Device device, byte[]? challenge, byte[]? signature) =>

@@ -45,13 +45,13 @@ internal sealed class SignInService(
         var account = await accounts.FindByLoginIndexAsync(loginIndex.Compute(request.Login), cancellationToken);
         if (account is not null && await LockedForAsync(account.Id, cancellationToken) is { } retryAfter)
         {
-            await audit.DeniedAsync("session.login", account.Id, null, null, ErrorCodes.AccountLocked, cancellationToken);
+            await audit.DeniedAsync("session.login", account.Id, null, null, ErrorCodes.AccountLocked);
             return new Outcome.Locked(retryAfter);
         }
 
         if (!await passwords.VerifyAsync(account?.PasswordHash, request.Password, cancellationToken))
         {
-            await audit.DeniedAsync("session.login", account?.Id, null, null, ErrorCodes.InvalidCredentials, cancellationToken);
+            await audit.DeniedAsync("session.login", account?.Id, null, null, ErrorCodes.InvalidCredentials);
             return account is null ? new Outcome.Refused(ErrorCodes.InvalidCredentials) : await FailAsync(account, ErrorCodes.InvalidCredentials, cancellationToken);
         }
 
@@ -59,7 +59,7 @@ internal sealed class SignInService(
         // proof), and only its success does (VerifyAsync, an enrolment, a device session), or anyone holding the password
         // could sign in again between wrong codes and never be locked.
         var before = await accounts.GetSignInStateAsync(account!.Id, cancellationToken);
-        await audit.SucceededAsync("session.login", account.Id, null, null, cancellationToken);
+        await audit.SucceededAsync("session.login", account.Id, null, null);
         var (state, methods) = await factors.NextStepAsync(account, cancellationToken);
         var token = tokens.Issue(account.Id, account.Kind);
         return new Outcome.SignedIn(new SignInResponse(
@@ -88,18 +88,18 @@ internal sealed class SignInService(
 
         if (await LockedForAsync(account.Id, cancellationToken) is { } retryAfter)
         {
-            await audit.DeniedAsync("session.second-factor", account.Id, null, method, ErrorCodes.AccountLocked, cancellationToken);
+            await audit.DeniedAsync("session.second-factor", account.Id, null, method, ErrorCodes.AccountLocked);
             return new Outcome.Locked(retryAfter);
         }
 
         if (!await check(account))
         {
-            await audit.DeniedAsync("session.second-factor", account.Id, null, method, ErrorCodes.InvalidCode, cancellationToken);
+            await audit.DeniedAsync("session.second-factor", account.Id, null, method, ErrorCodes.InvalidCode);
             return await FailAsync(account, ErrorCodes.InvalidCode, cancellationToken);
         }
 
         await accounts.RecordSignInSuccessAsync(account.Id, cancellationToken);
-        await audit.SucceededAsync("session.second-factor", account.Id, null, method, cancellationToken);
+        await audit.SucceededAsync("session.second-factor", account.Id, null, method);
         return new Outcome.Verified(tokens.Issue(account.Id, account.Kind, secondFactor: method));
     }
 
@@ -136,7 +136,7 @@ internal sealed class SignInService(
 
         var lockFor = TimeSpan.FromTicks(Math.Min(limits.MaxLockout.Ticks, limits.FirstLockout.Ticks << Math.Min(beyond, 20)));
         await accounts.SetLockedUntilAsync(account.Id, time.GetUtcNow() + lockFor, cancellationToken);
-        await audit.DeniedAsync("session.lockout", account.Id, null, null, ErrorCodes.AccountLocked, cancellationToken);
+        await audit.DeniedAsync("session.lockout", account.Id, null, null, ErrorCodes.AccountLocked);
         if (beyond == 0 && mail.AddressOf(account) is { } address)
         {
             await mail.TrySendAsync(EmailTemplates.SuspiciousSignIn(address, account.Language), "suspicious-sign-in", account.Id, cancellationToken);
