@@ -34,7 +34,7 @@ internal static class ServerHost
         builder.Services.Configure<MessagingOptions>(builder.Configuration.GetSection(MessagingOptions.Section));
         builder.Services.AddSingleton(ServerKeys.Load(options.Keys, dataDirectory));
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.AddAudit();
         builder.Services.AddErrorHandling();
         builder.Services.AddOpenApiDocument();
         builder.Services

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
+using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Delivery;
 using Messaging.Server.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
@@ -124,6 +125,20 @@ public sealed class SqliteSchemaTests : IDisposable
         Assert.Equal(new StoredAck(rows.Sender, 1, T0), ack);
         Assert.Equal([("blob", Hex(first)), ("blob", Hex(second))], storedAs);
         Assert.Equal(2, await messages.DeleteCopiesAsync(rows.Device, [new CopyRef(rows.Conversation, first), new CopyRef(rows.Conversation, second)], ct));
+    }
+
+    [Fact]
+    public async Task Migrate_FromVersion8_ReadsEachAuditRowBackAsOneOccurrence()
+    {
+        var (account, row) = (Guid.NewGuid(), Guid.CreateVersion7());
+        using var database = MigratedFrom(
+            8,
+            $"INSERT INTO audit_events VALUES ('{row:D}', {T0.UtcTicks}, 'http.request', 'denied', '{account:D}', NULL, 'POST /api/sessions', 'rate-limited');");
+
+        Assert.Equal(SqliteSchema.LatestVersion, await database.ReadAsync(c => Task.FromResult(SqliteSchema.CurrentVersion(c))));
+        Assert.Equal(
+            [new AuditEvent(row, T0, "http.request", "denied", account, null, "POST /api/sessions", ErrorCodes.RateLimited, Occurrences: 1)],
+            await new SqliteAuditLog(database).ListRecentAsync(10, TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -8,9 +8,9 @@ public abstract partial class StoreContractTests
     public async Task AuditListRecent_SeveralEvents_ReturnsNewestFirstUpToLimit()
     {
         var (account, device) = (Guid.NewGuid(), Guid.NewGuid());
-        var oldest = new AuditEvent(Guid.NewGuid(), T0, "login", AuditOutcomes.Denied, null, null, null, "bad-password");
-        var newest = new AuditEvent(Guid.NewGuid(), T0.AddMinutes(2), "device.revoke", AuditOutcomes.Success, account, device, "device:1", null);
-        var middle = new AuditEvent(Guid.NewGuid(), T0.AddMinutes(1), "login", AuditOutcomes.Success, account, null, null, null);
+        var oldest = new AuditEvent(Guid.NewGuid(), T0, "login", AuditOutcomes.Denied, null, null, null, "bad-password", 1);
+        var newest = new AuditEvent(Guid.NewGuid(), T0.AddMinutes(2), "device.revoke", AuditOutcomes.Success, account, device, "device:1", null, 1);
+        var middle = new AuditEvent(Guid.NewGuid(), T0.AddMinutes(1), "login", AuditOutcomes.Success, account, null, null, null, 1);
         foreach (var auditEvent in new[] { oldest, newest, middle })
         {
             await Stores.Audit.AppendAsync(auditEvent, Ct);
@@ -26,10 +26,20 @@ public abstract partial class StoreContractTests
         var ids = SortedIds(3);
         foreach (var id in new[] { ids[1], ids[2], ids[0] })
         {
-            await Stores.Audit.AppendAsync(new AuditEvent(id, T0, "login", AuditOutcomes.Success, null, null, null, null), Ct);
+            await Stores.Audit.AppendAsync(new AuditEvent(id, T0, "login", AuditOutcomes.Success, null, null, null, null, 1), Ct);
         }
 
         Assert.Equal([ids[2], ids[1], ids[0]], (await Stores.Audit.ListRecentAsync(3, Ct)).Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task AuditAppend_RowStandingForSeveralRefusals_ReadsBackItsOccurrences()
+    {
+        var counted = new AuditEvent(
+            Guid.CreateVersion7(), T0, "http.request", AuditOutcomes.Denied, null, null, "POST /api/sessions", "rate-limited", 41);
+        await Stores.Audit.AppendAsync(counted, Ct);
+
+        Assert.Equal([counted], await Stores.Audit.ListRecentAsync(5, Ct));
     }
 
     [Fact]

@@ -2,6 +2,8 @@ namespace Messaging.Server.Features.Audit;
 
 /// <summary>
 /// A security-relevant event. Holds ids and stable codes only: never a name, an email address, a token or content.
+/// <see cref="Occurrences"/> is how many events of this kind the row stands for: 1, except for the rate-limited
+/// refusals a <see cref="RefusalTally"/> counted in the minute before <see cref="At"/>.
 /// </summary>
 internal sealed record AuditEvent(
     Guid Id,
@@ -11,7 +13,8 @@ internal sealed record AuditEvent(
     Guid? AccountId,
     Guid? DeviceId,
     string? Target,
-    string? Reason);
+    string? Reason,
+    int Occurrences);
 
 internal static class AuditOutcomes
 {

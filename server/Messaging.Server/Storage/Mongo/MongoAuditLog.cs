@@ -20,6 +20,7 @@ internal sealed class MongoAuditLog(MongoContext context) : IAuditLog
                 DeviceId = auditEvent.DeviceId,
                 Target = auditEvent.Target,
                 Reason = auditEvent.Reason,
+                Occurrences = auditEvent.Occurrences,
             },
             cancellationToken: cancellationToken);
 
@@ -35,6 +36,6 @@ internal sealed class MongoAuditLog(MongoContext context) : IAuditLog
             .LimitLikeSqlite(limit)
             .ToListAsync(cancellationToken);
         return [.. documents.Select(d => new AuditEvent(
-            d.Id, MongoValues.Time(d.At), d.Action, d.Outcome, d.AccountId, d.DeviceId, d.Target, d.Reason))];
+            d.Id, MongoValues.Time(d.At), d.Action, d.Outcome, d.AccountId, d.DeviceId, d.Target, d.Reason, d.Occurrences))];
     }
 }

@@ -106,4 +106,7 @@ internal sealed class AuditEventDocument
     [BsonElement("deviceId"), BsonGuidRepresentation(GuidRepresentation.Standard)] public Guid? DeviceId { get; set; }
     [BsonElement("target")] public string? Target { get; set; }
     [BsonElement("reason")] public string? Reason { get; set; }
+
+    /// <summary>Absent from the rows written before refusals were counted, which stood for one event each.</summary>
+    [BsonElement("occurrences"), BsonDefaultValue(1)] public int Occurrences { get; set; } = 1;
 }

@@ -309,6 +309,12 @@ internal static class SqliteSchema
         CREATE UNIQUE INDEX queue_order ON queue(device_id, enqueued_at, conversation_id, sequence);
         CREATE UNIQUE INDEX queue_by_message_id ON queue(message_id, conversation_id, device_id);
         """,
+
+        // 9: an audit row can stand for several rate-limited refusals of one kind (RefusalTally); the rows before
+        // stood for one event each. Adding a column with a default rewrites nothing.
+        """
+        ALTER TABLE audit_events ADD COLUMN occurrences INTEGER NOT NULL DEFAULT 1;
+        """,
     ];
 
     /// <summary>
