@@ -16,6 +16,8 @@ internal sealed class MessagingOptions
 
     public DeliveryOptions Delivery { get; set; } = new();
 
+    public AuditOptions Audit { get; set; } = new();
+
     /// <summary>The SignalR backplane of a cluster of server nodes; unset for a single node.</summary>
     public RedisOptions Redis { get; set; } = new();
 
@@ -68,6 +70,15 @@ internal sealed class TokenOptions
 
     /// <summary>How long a session challenge may be signed and presented.</summary>
     public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromMinutes(2);
+}
+
+internal sealed class AuditOptions
+{
+    /// <summary>
+    /// How long audit events are kept. They name accounts and devices, so they are personal data and are not kept
+    /// without end; a year answers most security questions (the CNIL advises six months to a year for access logs).
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
 }
 
 internal sealed class DeliveryOptions

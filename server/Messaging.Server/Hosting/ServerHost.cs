@@ -35,6 +35,7 @@ internal static class ServerHost
         builder.Services.AddSingleton(ServerKeys.Load(options.Keys, dataDirectory));
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddAudit();
+        builder.Services.AddSingleton<RecordSweeper>().AddHostedService(sp => sp.GetRequiredService<RecordSweeper>());
         builder.Services.AddErrorHandling();
         builder.Services.AddOpenApiDocument();
         builder.Services

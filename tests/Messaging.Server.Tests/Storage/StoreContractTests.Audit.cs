@@ -43,6 +43,22 @@ public abstract partial class StoreContractTests
     }
 
     [Fact]
+    public async Task AuditPurgeBefore_EventsOnBothSides_DeletesOnlyTheOlderOnes()
+    {
+        var events = Enumerable.Range(0, 4)
+            .Select(i => new AuditEvent(Guid.CreateVersion7(), T0.AddDays(i), "login", AuditOutcomes.Success, null, null, null, null, 1))
+            .ToList();
+        foreach (var auditEvent in events)
+        {
+            await Stores.Audit.AppendAsync(auditEvent, Ct);
+        }
+
+        Assert.Equal(2, await Stores.Audit.PurgeBeforeAsync(T0.AddDays(2), Ct)); // the event at exactly the limit stays
+        Assert.Equal([events[3], events[2]], await Stores.Audit.ListRecentAsync(10, Ct));
+        Assert.Equal(0, await Stores.Audit.PurgeBeforeAsync(T0.AddDays(2), Ct));
+    }
+
+    [Fact]
     public async Task StoreHealthIsReady_FreshDatabase_ReturnsTrue()
     {
         Assert.True(await Stores.Health.IsReadyAsync(Ct));

@@ -143,4 +143,22 @@ public abstract partial class StoreContractTests
         Assert.IsType<RotationOutcome.Revoked>(await RotateAsync("a1", "a1'", T0.AddMinutes(6)));
         Assert.Equal(0, await Stores.Sessions.RevokeForAccountAsync(account, T0.AddMinutes(7), Ct));
     }
+
+    [Fact]
+    public async Task SessionPurgeCreatedBefore_OldAndNewFamilies_DeletesTheOldWithTheirTokensOnly()
+    {
+        var old = await CreatedFamilyAsync("old-1");
+        await RotateAsync("old-1", "old-2", T0.AddDays(20));
+        var recent = new SessionFamily(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), T0.AddDays(31), T0.AddDays(31), null);
+        await Stores.Sessions.CreateAsync(recent, Bytes("recent-1"), Ct);
+
+        Assert.Equal(1, await Stores.Sessions.PurgeCreatedBeforeAsync(T0.AddDays(30), Ct));
+
+        Assert.Null(await Stores.Sessions.FindAsync(old.Id, Ct));
+        Assert.IsType<RotationOutcome.Unknown>(await RotateAsync("old-1", "old-3", T0.AddDays(32))); // used, and gone
+        Assert.IsType<RotationOutcome.Unknown>(await RotateAsync("old-2", "old-3", T0.AddDays(32))); // current, and gone
+        Assert.Equal(recent, await Stores.Sessions.FindAsync(recent.Id, Ct));
+        Assert.IsType<RotationOutcome.Rotated>(await RotateAsync("recent-1", "recent-2", T0.AddDays(32)));
+        Assert.Equal(0, await Stores.Sessions.PurgeCreatedBeforeAsync(T0.AddDays(30), Ct));
+    }
 }

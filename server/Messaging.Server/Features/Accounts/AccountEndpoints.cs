@@ -26,6 +26,7 @@ internal static class AccountEndpoints
         services.AddSingleton<SessionChallenges>();
         services.AddSingleton<DeviceSessionService>();
         services.AddSingleton<PasswordResetService>();
+        services.AddSingleton<IRecordSweep, EndedSessionSweep>();
         services.AddPasskeys();
         services.AddTokenAuthentication();
         return services;

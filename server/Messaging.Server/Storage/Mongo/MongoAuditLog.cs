@@ -24,6 +24,10 @@ internal sealed class MongoAuditLog(MongoContext context) : IAuditLog
             },
             cancellationToken: cancellationToken);
 
+    public async Task<int> PurgeBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        (int)(await context.AuditEvents.DeleteManyAsync(
+            Builders<AuditEventDocument>.Filter.Lt(e => e.At, MongoValues.Ticks(before)), cancellationToken)).DeletedCount;
+
     public async Task<IReadOnlyList<AuditEvent>> ListRecentAsync(int limit, CancellationToken cancellationToken)
     {
         if (limit == 0)

@@ -116,8 +116,12 @@ internal static class MongoIndexes
         [
             Plain(families.Ascending(f => f.AccountId), "session_families_by_account"),
             Plain(families.Ascending(f => f.DeviceId), "session_families_by_device"),
+            Plain(families.Ascending(f => f.CreatedAt), "session_families_by_creation"),
         ], cancellationToken);
-        await context.EnsureCollectionAsync(RefreshTokenDocument.CollectionName, cancellationToken);
+        await context.RefreshTokens().Indexes.CreateManyAsync(
+        [
+            Plain(Builders<RefreshTokenDocument>.IndexKeys.Ascending(t => t.IssuedAt), "refresh_tokens_by_issue"),
+        ], cancellationToken);
 
         await context.Passkeys().Indexes.CreateManyAsync(
         [

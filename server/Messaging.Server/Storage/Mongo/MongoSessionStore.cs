@@ -109,6 +109,13 @@ internal sealed class MongoSessionStore(MongoContext context) : ISessionStore
     /// </summary>
     private static InvalidOperationException Inconsistent() => new("A session family changed during its rotation.");
 
+    public async Task<int> PurgeCreatedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        var ticks = MongoValues.Ticks(before);
+        await context.RefreshTokens().DeleteManyAsync(Tokens.Lt(t => t.IssuedAt, ticks), cancellationToken);
+        return (int)(await context.SessionFamilies().DeleteManyAsync(Families.Lt(f => f.CreatedAt, ticks), cancellationToken)).DeletedCount;
+    }
+
     private static SessionFamily ToFamily(SessionFamilyDocument d) =>
         new(d.Id, d.AccountId, d.DeviceId, MongoValues.Time(d.CreatedAt), MongoValues.Time(d.LastUsedAt), MongoValues.Time(d.RevokedAt));
 }

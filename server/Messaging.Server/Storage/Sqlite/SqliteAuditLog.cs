@@ -23,6 +23,10 @@ internal sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
                 .With("$occurrences", auditEvent.Occurrences)
                 .ExecuteAsync(CancellationToken.None), cancellationToken);
 
+    public Task<int> PurgeBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        database.DeleteInBatchesAsync(
+            "DELETE FROM audit_events WHERE rowid IN (SELECT rowid FROM audit_events WHERE at < $before LIMIT $limit);", before, cancellationToken);
+
     public Task<IReadOnlyList<AuditEvent>> ListRecentAsync(int limit, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<AuditEvent>>(async connection =>
             await connection.Command(

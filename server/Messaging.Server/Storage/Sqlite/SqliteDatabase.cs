@@ -142,6 +142,31 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
         writes.WriteAsync(write, cancellationToken);
 
     /// <summary>
+    /// Runs <paramref name="deleteSql"/> (a DELETE of the rows older than <c>$before</c>, at most <c>$limit</c> of
+    /// them) again until it deletes fewer than a batch, one commit each: purging a table long left to grow then holds
+    /// the single writer for a batch at a time, and deliveries go in between. Returns the rows deleted.
+    /// </summary>
+    public async Task<int> DeleteInBatchesAsync(string deleteSql, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        const int batch = 5_000;
+        var total = 0;
+        int deleted;
+        do
+        {
+            deleted = await WriteAsync(
+                (connection, transaction) => connection.Command(deleteSql, transaction)
+                    .With("$before", SqliteValues.Time(before))
+                    .With("$limit", batch)
+                    .ExecuteAsync(CancellationToken.None),
+                cancellationToken);
+            total += deleted;
+        }
+        while (deleted == batch);
+
+        return total;
+    }
+
+    /// <summary>
     /// PASSIVE checkpoints never wait for the writer: they copy what they can and try again next time. When the WAL is
     /// long, the writer is asked to finish the job between two commits.
     /// </summary>

@@ -82,6 +82,16 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
     public Task<int> RevokeForAccountAsync(Guid accountId, DateTimeOffset at, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, transaction) => RevokeWhereAsync(connection, transaction, "account_id = $key", Id(accountId), at), cancellationToken);
 
+    public async Task<int> PurgeCreatedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await database.DeleteInBatchesAsync(
+            "DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens WHERE issued_at < $before LIMIT $limit);",
+            before, cancellationToken);
+        return await database.DeleteInBatchesAsync(
+            "DELETE FROM session_families WHERE rowid IN (SELECT rowid FROM session_families WHERE created_at < $before LIMIT $limit);",
+            before, cancellationToken);
+    }
+
     private static Task<int> RevokeWhereAsync(SqliteConnection connection, SqliteTransaction transaction, string where, string key, DateTimeOffset at) =>
         connection.Command($"UPDATE session_families SET revoked_at = $at WHERE {where} AND revoked_at IS NULL;", transaction)
             .With("$key", key)

@@ -47,4 +47,11 @@ internal interface ISessionStore
 
     /// <summary>Revokes every live family of the account; returns how many.</summary>
     Task<int> RevokeForAccountAsync(Guid accountId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the families created before <paramref name="before"/> and the refresh tokens issued before it (a token
+    /// is never older than its family); returns the families deleted. Only families past the absolute session lifetime
+    /// are named, which no token can use any more.
+    /// </summary>
+    Task<int> PurgeCreatedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }
