@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Messaging.Server.Hosting;
 
 /// <summary>
@@ -13,12 +15,15 @@ internal interface IRecordSweep
     Task<int> SweepAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }
 
-/// <summary>Runs every registered <see cref="IRecordSweep"/> at start-up and then every hour.</summary>
-internal sealed partial class RecordSweeper(IEnumerable<IRecordSweep> sweeps, TimeProvider time, ILogger<RecordSweeper> logger)
+/// <summary>
+/// Runs every registered <see cref="IRecordSweep"/> at start-up and then every <c>Messaging:Delivery:SweepInterval</c>
+/// (5 minutes by default): expired copies should not wait long, and the other sweeps find nothing most times, through
+/// an index.
+/// </summary>
+internal sealed partial class RecordSweeper(
+    IEnumerable<IRecordSweep> sweeps, IOptions<MessagingOptions> options, TimeProvider time, ILogger<RecordSweeper> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
-
     /// <summary>Runs each sweep once; one that fails is logged and the others still run.</summary>
     public async Task SweepAllAsync(CancellationToken cancellationToken)
     {
@@ -41,7 +46,7 @@ internal sealed partial class RecordSweeper(IEnumerable<IRecordSweep> sweeps, Ti
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Real time: the tests' manual clock decides what is old, this only wakes up.
-        using var timer = new PeriodicTimer(Interval);
+        using var timer = new PeriodicTimer(options.Value.Delivery.SweepInterval);
         try
         {
             do
@@ -59,6 +64,6 @@ internal sealed partial class RecordSweeper(IEnumerable<IRecordSweep> sweeps, Ti
     [LoggerMessage(Level = LogLevel.Information, Message = "Record sweep deleted {Count} {Records}")]
     private static partial void LogDeleted(ILogger logger, int count, string records);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Record sweep of {Records} failed; it runs again within the hour")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Record sweep of {Records} failed; it runs again at the next interval")]
     private static partial void LogFailed(ILogger logger, string records, Exception exception);
 }

@@ -10,8 +10,7 @@ internal static class DeliveryEndpoints
     public static IServiceCollection AddDelivery(this IServiceCollection services)
     {
         services.AddSingleton<DeliveryService>();
-        services.AddSingleton<RetentionSweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
+        services.AddSingleton<IRecordSweep, ExpiredCopySweep>();
         services.AddSignalR(options =>
             {
                 // Explicit limits: nothing here is left to defaults that might change under us.

@@ -1,4 +1,5 @@
 using Messaging.Server.Features.Delivery;
+using Messaging.Server.Hosting;
 using Messaging.Testing;
 
 namespace Messaging.Server.Tests.Features.Delivery;
@@ -35,7 +36,7 @@ public sealed class RetentionTests : IAsyncLifetime
         await aliceDevice.SendTextAsync(conversation, cipher, "recent");
 
         clock.Advance(TimeSpan.FromMinutes(2));
-        var purged = await server.Get<RetentionSweeper>().SweepAsync(CancellationToken.None);
+        var purged = await server.Get<IEnumerable<IRecordSweep>>().OfType<ExpiredCopySweep>().Single().SweepAsync(clock.GetUtcNow(), CancellationToken.None);
         await bobDevice.ConnectAsync(Scenario.Timeout());
         var received = await bobDevice.ReceiveAsync(1);
         await bobDevice.WaitForDrainAsync(Scenario.Timeout());
