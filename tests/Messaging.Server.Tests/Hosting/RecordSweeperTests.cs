@@ -64,6 +64,16 @@ public sealed class RecordSweeperTests
         Assert.Equal(clock.GetUtcNow() - TimeSpan.FromDays(5), Assert.Single(left).At);
     }
 
+    [Fact]
+    public async Task Server_RegistersASweepForEveryKindOfRecordWithAnEnd()
+    {
+        await using var server = await TestServer.StartAsync();
+
+        Assert.Equal(
+            ["audit events", "ended session families", "expired copies", "expired notification links"],
+            server.Get<IEnumerable<IRecordSweep>>().Select(s => s.Records).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("00:00:00")]
     [InlineData("23:59:59")]

@@ -266,4 +266,19 @@ public abstract partial class StoreContractTests
         Assert.Single(results, r => r!.UsedAt is null);
         Assert.Equal(19, results.Count(r => r!.UsedAt == T0.AddMinutes(1)));
     }
+
+    [Fact]
+    public async Task NotificationLinkPurgeExpired_ExpiredAndLiveLinks_DeletesOnlyTheExpired()
+    {
+        var expired = NewLink("expired", T0.AddDays(1));
+        var live = NewLink("live", T0.AddDays(3));
+        await Stores.Notifications.SaveLinkAsync(expired, Ct);
+        await Stores.Notifications.SaveLinkAsync(live, Ct);
+
+        Assert.Equal(1, await Stores.Notifications.PurgeExpiredLinksAsync(T0.AddDays(2), Ct));
+
+        Assert.Null(await Stores.Notifications.UseLinkAsync(expired.TokenHash, T0.AddDays(2), Ct));
+        AssertSameLink(live, await Stores.Notifications.UseLinkAsync(live.TokenHash, T0.AddDays(2), Ct));
+        Assert.Equal(0, await Stores.Notifications.PurgeExpiredLinksAsync(T0.AddDays(2), Ct));
+    }
 }

@@ -82,4 +82,10 @@ internal interface INotificationStore
     /// was refused), or null when no link has this hash.
     /// </summary>
     Task<NotificationLink?> UseLinkAsync(byte[] tokenHash, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the links that expired before <paramref name="now"/>; returns how many. An expired link is refused
+    /// whether it is kept or not, and it names a patient and a conversation.
+    /// </summary>
+    Task<int> PurgeExpiredLinksAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }

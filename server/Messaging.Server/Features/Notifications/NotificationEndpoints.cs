@@ -20,6 +20,7 @@ internal static class NotificationEndpoints
         services.AddSingleton<NotificationLinks>();
         services.AddSingleton<NotificationService>();
         services.AddHostedService<NotificationSender>();
+        services.AddSingleton<IRecordSweep, ExpiredLinkSweep>();
         return services;
     }
 

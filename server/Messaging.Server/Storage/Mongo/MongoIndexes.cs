@@ -90,7 +90,10 @@ internal static class MongoIndexes
             Plain(notifications.Ascending(n => n.State).Ascending(n => n.DueAt), "notifications_due"),
         ], cancellationToken);
         await context.EnsureCollectionAsync(NotificationGuardDocument.CollectionName, cancellationToken);
-        await context.EnsureCollectionAsync(NotificationLinkDocument.CollectionName, cancellationToken);
+        await context.NotificationLinks().Indexes.CreateManyAsync(
+        [
+            Plain(Builders<NotificationLinkDocument>.IndexKeys.Ascending(l => l.ExpiresAt), "notification_links_by_expiry"),
+        ], cancellationToken);
     }
 
     /// <summary>

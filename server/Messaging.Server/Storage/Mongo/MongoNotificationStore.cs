@@ -149,6 +149,9 @@ internal sealed class MongoNotificationStore(MongoContext context) : INotificati
         }
     }
 
+    public async Task<int> PurgeExpiredLinksAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        (int)(await context.NotificationLinks().DeleteManyAsync(Links.Lt(l => l.ExpiresAt, MongoValues.Ticks(now)), cancellationToken)).DeletedCount;
+
     public Task<NotificationLink?> UseLinkAsync(byte[] tokenHash, DateTimeOffset at, CancellationToken cancellationToken) =>
         context.InTransactionAsync<NotificationLink?>(async (session, token) =>
         {

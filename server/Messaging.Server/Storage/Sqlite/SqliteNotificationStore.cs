@@ -169,6 +169,11 @@ internal sealed class SqliteNotificationStore(SqliteDatabase database) : INotifi
             ClosedAt = r.GetNullableTime(9),
         };
 
+    public Task<int> PurgeExpiredLinksAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        database.DeleteInBatchesAsync(
+            "DELETE FROM notification_links WHERE token_hash IN (SELECT token_hash FROM notification_links WHERE expires_at < $before LIMIT $limit);",
+            now, cancellationToken);
+
     private static NotificationLink MapLink(SqliteDataReader r) =>
         new(r.GetBytes(0), r.GetId(1), r.GetId(2), r.GetId(3), r.GetTime(4)) { UsedAt = r.GetNullableTime(5) };
 }

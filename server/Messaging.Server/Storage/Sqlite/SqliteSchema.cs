@@ -316,11 +316,12 @@ internal static class SqliteSchema
         ALTER TABLE audit_events ADD COLUMN occurrences INTEGER NOT NULL DEFAULT 1;
         """,
 
-        // 10: what the record sweeps find by age: session families past the absolute session lifetime and refresh
-        // tokens issued before it (audit events already have audit_by_time).
+        // 10: what the record sweeps find by age: session families past the absolute session lifetime, refresh tokens
+        // issued before it, expired notification links (audit events already have audit_by_time).
         """
         CREATE INDEX session_families_by_creation ON session_families(created_at);
         CREATE INDEX refresh_tokens_by_issue ON refresh_tokens(issued_at);
+        CREATE INDEX notification_links_by_expiry ON notification_links(expires_at);
         """,
     ];
 
