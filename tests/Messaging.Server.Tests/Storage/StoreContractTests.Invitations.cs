@@ -110,4 +110,20 @@ public abstract partial class StoreContractTests
         var winner = accounts[Array.IndexOf(results, true)];
         Assert.Equal(winner, (await Stores.Invitations.FindByTokenHashAsync(invitation.TokenHash, Ct))!.UsedBy);
     }
+
+    [Fact]
+    public async Task InvitationPurgeExpired_UsedUnusedAndLive_DeletesEveryExpiredOneOnly()
+    {
+        var unused = await CreatedInvitationAsync("unused");
+        var used = await CreatedInvitationAsync("used");
+        Assert.True(await Stores.Invitations.TryConsumeAsync(used.Id, Guid.NewGuid(), T0.AddDays(1), Ct));
+        var live = new Invitation(Guid.NewGuid(), Bytes("token:live"), Guid.NewGuid(), Roles.Doctor, null, T0.AddDays(5), T0.AddDays(12));
+        await Stores.Invitations.CreateAsync(live, Ct);
+
+        Assert.Equal(2, await Stores.Invitations.PurgeExpiredAsync(T0 + InvitationLifetime + TimeSpan.FromTicks(1), Ct));
+
+        Assert.Null(await Stores.Invitations.FindByTokenHashAsync(unused.TokenHash, Ct));
+        Assert.Null(await Stores.Invitations.FindByTokenHashAsync(used.TokenHash, Ct));
+        AssertSameInvitation(live, await Stores.Invitations.FindByTokenHashAsync(live.TokenHash, Ct));
+    }
 }

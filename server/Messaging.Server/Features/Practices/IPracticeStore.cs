@@ -29,4 +29,7 @@ internal interface IInvitationStore
     /// had expired at <paramref name="at"/>. Two concurrent acceptances: exactly one wins.
     /// </summary>
     Task<bool> TryConsumeAsync(Guid invitationId, Guid accountId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the invitations, used or not, that expired before <paramref name="now"/>; returns how many.</summary>
+    Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
 }

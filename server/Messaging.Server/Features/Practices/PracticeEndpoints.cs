@@ -13,6 +13,7 @@ internal static class PracticeEndpoints
         services.AddSingleton<PracticeService>();
         services.AddSingleton<InvitationService>();
         services.AddSingleton<ConsentService>();
+        services.AddSingleton<IRecordSweep, ExpiredInvitationSweep>();
         return services;
     }
 

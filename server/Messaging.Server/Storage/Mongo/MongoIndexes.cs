@@ -112,6 +112,7 @@ internal static class MongoIndexes
         await context.Invitations().Indexes.CreateManyAsync(
         [
             Unique(Builders<InvitationDocument>.IndexKeys.Ascending(i => i.TokenHash), "invitations_by_token_hash"),
+            Plain(Builders<InvitationDocument>.IndexKeys.Ascending(i => i.ExpiresAt), "invitations_by_expiry"),
         ], cancellationToken);
 
         var families = Builders<SessionFamilyDocument>.IndexKeys;

@@ -52,4 +52,7 @@ internal sealed class MongoInvitationStore(MongoContext context) : IInvitationSt
             cancellationToken: cancellationToken);
         return result.MatchedCount == 1;
     }
+
+    public async Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        (int)(await context.Invitations().DeleteManyAsync(Filter.Lt(i => i.ExpiresAt, MongoValues.Ticks(now)), cancellationToken)).DeletedCount;
 }
