@@ -70,7 +70,7 @@ public sealed class RecordSweeperTests
         await using var server = await TestServer.StartAsync();
 
         Assert.Equal(
-            ["audit events", "ended session families", "expired copies", "expired invitations", "expired notification links"],
+            ["audit events", "closed notifications", "ended session families", "expired copies", "expired invitations", "expired notification links"],
             server.Get<IEnumerable<IRecordSweep>>().Select(s => s.Records).Order(StringComparer.Ordinal));
     }
 

@@ -281,4 +281,23 @@ public abstract partial class StoreContractTests
         AssertSameLink(live, await Stores.Notifications.UseLinkAsync(live.TokenHash, T0.AddDays(2), Ct));
         Assert.Equal(0, await Stores.Notifications.PurgeExpiredLinksAsync(T0.AddDays(2), Ct));
     }
+
+    [Fact]
+    public async Task NotificationPurgeClosedBefore_ClosedLongAgoRecentlyAndPending_DeletesOnlyTheLongClosed()
+    {
+        var sentLongAgo = await ScheduledAsync();
+        var deadLongAgo = await ScheduledAsync();
+        var deadRecently = await ScheduledAsync();
+        var pending = await ScheduledAsync();
+        await Stores.Notifications.CloseAsync(sentLongAgo.Id, NotificationStates.Sent, 1, null, T0.AddMinutes(1), Ct);
+        await Stores.Notifications.CloseAsync(deadLongAgo.Id, NotificationStates.Dead, 5, "smtp-refused", T0.AddMinutes(2), Ct);
+        await Stores.Notifications.CloseAsync(deadRecently.Id, NotificationStates.Dead, 5, "smtp-refused", T0.AddDays(2), Ct);
+
+        Assert.Equal(2, await Stores.Notifications.PurgeClosedBeforeAsync(T0.AddDays(1), Ct));
+
+        Assert.Null(await Stores.Notifications.FindAsync(sentLongAgo.Id, Ct));
+        Assert.Null(await Stores.Notifications.FindAsync(deadLongAgo.Id, Ct));
+        Assert.Equal(NotificationStates.Dead, (await Stores.Notifications.FindAsync(deadRecently.Id, Ct))!.State);
+        Assert.Equal(NotificationStates.Pending, (await Stores.Notifications.FindAsync(pending.Id, Ct))!.State);
+    }
 }

@@ -88,4 +88,7 @@ internal interface INotificationStore
     /// whether it is kept or not, and it names a patient and a conversation.
     /// </summary>
     Task<int> PurgeExpiredLinksAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the notifications closed (sent, cancelled or dead) before <paramref name="before"/>; returns how many.</summary>
+    Task<int> PurgeClosedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken);
 }

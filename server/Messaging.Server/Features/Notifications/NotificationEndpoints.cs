@@ -21,6 +21,7 @@ internal static class NotificationEndpoints
         services.AddSingleton<NotificationService>();
         services.AddHostedService<NotificationSender>();
         services.AddSingleton<IRecordSweep, ExpiredLinkSweep>();
+        services.AddSingleton<IRecordSweep, ClosedNotificationSweep>();
         return services;
     }
 

@@ -78,7 +78,8 @@ internal static class MongoIndexes
     }
 
     /// <summary>
-    /// The notification outbox: by patient and creation time (the debounce), by state and due time (the senders' scan).
+    /// The notification outbox: by patient and creation time (the debounce), by state and due time (the senders' scan),
+    /// by closing time (the sweep).
     /// Links are found by their <c>_id</c> (the token hash); guards, by theirs (the patient), and written in transactions.
     /// </summary>
     private static async Task EnsureNotificationIndexesAsync(MongoContext context, CancellationToken cancellationToken)
@@ -88,6 +89,7 @@ internal static class MongoIndexes
         [
             Plain(notifications.Ascending(n => n.PatientAccountId).Ascending(n => n.CreatedAt), "notifications_by_patient"),
             Plain(notifications.Ascending(n => n.State).Ascending(n => n.DueAt), "notifications_due"),
+            Plain(notifications.Ascending(n => n.ClosedAt), "notifications_by_closing"),
         ], cancellationToken);
         await context.EnsureCollectionAsync(NotificationGuardDocument.CollectionName, cancellationToken);
         await context.NotificationLinks().Indexes.CreateManyAsync(

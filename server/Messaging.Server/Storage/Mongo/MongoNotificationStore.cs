@@ -149,6 +149,9 @@ internal sealed class MongoNotificationStore(MongoContext context) : INotificati
         }
     }
 
+    public async Task<int> PurgeClosedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        (int)(await context.Notifications().DeleteManyAsync(Filter.Lt(n => n.ClosedAt, MongoValues.Ticks(before)), cancellationToken)).DeletedCount;
+
     public async Task<int> PurgeExpiredLinksAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         (int)(await context.NotificationLinks().DeleteManyAsync(Links.Lt(l => l.ExpiresAt, MongoValues.Ticks(now)), cancellationToken)).DeletedCount;
 

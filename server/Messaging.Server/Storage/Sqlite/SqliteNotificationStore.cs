@@ -169,6 +169,10 @@ internal sealed class SqliteNotificationStore(SqliteDatabase database) : INotifi
             ClosedAt = r.GetNullableTime(9),
         };
 
+    public Task<int> PurgeClosedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        database.DeleteInBatchesAsync(
+            "DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications WHERE closed_at < $before LIMIT $limit);", before, cancellationToken);
+
     public Task<int> PurgeExpiredLinksAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         database.DeleteInBatchesAsync(
             "DELETE FROM notification_links WHERE token_hash IN (SELECT token_hash FROM notification_links WHERE expires_at < $before LIMIT $limit);",

@@ -317,9 +317,11 @@ internal static class SqliteSchema
         """,
 
         // 10: what the record sweeps find by age: session families past the absolute session lifetime, refresh tokens
-        // issued before it, expired notification links and invitations (audit events already have audit_by_time).
+        // issued before it, expired notification links and invitations, closed notifications (audit events already have
+        // audit_by_time).
         """
         CREATE INDEX invitations_by_expiry ON invitations(expires_at);
+        CREATE INDEX notifications_by_closing ON notifications(closed_at);
         CREATE INDEX session_families_by_creation ON session_families(created_at);
         CREATE INDEX refresh_tokens_by_issue ON refresh_tokens(issued_at);
         CREATE INDEX notification_links_by_expiry ON notification_links(expires_at);
