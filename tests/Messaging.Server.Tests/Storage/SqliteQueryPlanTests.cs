@@ -7,7 +7,8 @@ namespace Messaging.Server.Tests.Storage;
 
 /// <summary>
 /// The queue's statements find their rows through an index, never by scanning the queue (which holds every waiting
-/// copy's ciphertext) nor by sorting it: SQLite's own plan for each, on the migrated schema.
+/// copy's ciphertext) nor by sorting it, and the record sweeps find old rows through an index on their time: SQLite's
+/// own plan for each, on the migrated schema.
 /// </summary>
 public sealed partial class SqliteQueryPlanTests : IDisposable
 {
@@ -27,7 +28,22 @@ public sealed partial class SqliteQueryPlanTests : IDisposable
             ]
         },
         { QueueSql.PurgeExpiredMessages, ["SEARCH messages USING INDEX messages_by_expiry (expires_at<?)"] },
+
+        // The record sweeps' batches (migrations 1 and 10): each finds its old rows through the index on their time.
+        Sweep("audit_events", "rowid", "at", "audit_by_time"),
+        Sweep("session_families", "rowid", "created_at", "session_families_by_creation"),
+        Sweep("refresh_tokens", "token_hash", "issued_at", "refresh_tokens_by_issue"),
+        Sweep("notification_links", "token_hash", "expires_at", "notification_links_by_expiry"),
+        Sweep("notifications", "rowid", "closed_at", "notifications_by_closing"),
+        Sweep("invitations", "rowid", "expires_at", "invitations_by_expiry"),
     };
+
+    private static TheoryDataRow<string, string[]> Sweep(string table, string key, string timeColumn, string index) =>
+        new(SqliteDatabase.BatchDeleteSql(table, key, timeColumn),
+            [
+                key == "rowid" ? $"SEARCH {table} USING INTEGER PRIMARY KEY (rowid=?)" : $"SEARCH {table} USING PRIMARY KEY ({key}=?)",
+                $"SEARCH {table} USING COVERING INDEX {index} ({timeColumn}<?)",
+            ]);
 
     [Theory]
     [MemberData(nameof(Statements))]

@@ -24,8 +24,7 @@ internal sealed class SqliteAuditLog(SqliteDatabase database) : IAuditLog
                 .ExecuteAsync(CancellationToken.None), cancellationToken);
 
     public Task<int> PurgeBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        database.DeleteInBatchesAsync(
-            "DELETE FROM audit_events WHERE rowid IN (SELECT rowid FROM audit_events WHERE at < $before LIMIT $limit);", before, cancellationToken);
+        database.DeleteInBatchesAsync("audit_events", "rowid", "at", before, cancellationToken);
 
     public Task<IReadOnlyList<AuditEvent>> ListRecentAsync(int limit, CancellationToken cancellationToken) =>
         database.ReadAsync<IReadOnlyList<AuditEvent>>(async connection =>

@@ -142,19 +142,20 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
         writes.WriteAsync(write, cancellationToken);
 
     /// <summary>
-    /// Runs <paramref name="deleteSql"/> (a DELETE of the rows older than <c>$before</c>, at most <c>$limit</c> of
-    /// them) again until it deletes fewer than a batch, one commit each: purging a table long left to grow then holds
-    /// the single writer for a batch at a time, and deliveries go in between. Returns the rows deleted.
+    /// Deletes the rows of <paramref name="table"/> whose <paramref name="timeColumn"/> is before <paramref name="before"/>,
+    /// a batch at a time, one commit each, until none is left: purging a table long left to grow then holds the single
+    /// writer for a batch at a time, and deliveries go in between. Returns the rows deleted.
     /// </summary>
-    public async Task<int> DeleteInBatchesAsync(string deleteSql, DateTimeOffset before, CancellationToken cancellationToken)
+    public async Task<int> DeleteInBatchesAsync(string table, string key, string timeColumn, DateTimeOffset before, CancellationToken cancellationToken)
     {
         const int batch = 5_000;
+        var sql = BatchDeleteSql(table, key, timeColumn);
         var total = 0;
         int deleted;
         do
         {
             deleted = await WriteAsync(
-                (connection, transaction) => connection.Command(deleteSql, transaction)
+                (connection, transaction) => connection.Command(sql, transaction)
                     .With("$before", SqliteValues.Time(before))
                     .With("$limit", batch)
                     .ExecuteAsync(CancellationToken.None),
@@ -165,6 +166,13 @@ internal sealed class SqliteDatabase : IStoreHealth, IDisposable
 
         return total;
     }
+
+    /// <summary>
+    /// One batch of <see cref="DeleteInBatchesAsync"/>: up to <c>$limit</c> rows, found through the index on
+    /// <paramref name="timeColumn"/> (<c>SqliteQueryPlanTests</c>) and deleted by their <paramref name="key"/>.
+    /// </summary>
+    internal static string BatchDeleteSql(string table, string key, string timeColumn) =>
+        $"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} WHERE {timeColumn} < $before LIMIT $limit);";
 
     /// <summary>
     /// PASSIVE checkpoints never wait for the writer: they copy what they can and try again next time. When the WAL is

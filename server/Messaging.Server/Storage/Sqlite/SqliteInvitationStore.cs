@@ -50,8 +50,7 @@ internal sealed class SqliteInvitationStore(SqliteDatabase database) : IInvitati
                 .ExecuteAsync(CancellationToken.None), cancellationToken) == 1;
 
     public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        database.DeleteInBatchesAsync(
-            "DELETE FROM invitations WHERE rowid IN (SELECT rowid FROM invitations WHERE expires_at < $before LIMIT $limit);", now, cancellationToken);
+        database.DeleteInBatchesAsync("invitations", "rowid", "expires_at", now, cancellationToken);
 
     private static Invitation Map(SqliteDataReader r) =>
         new(r.GetId(0), r.GetBytes(1), r.GetId(2), r.GetString(3), r.GetNullableId(4), r.GetTime(5), r.GetTime(6))

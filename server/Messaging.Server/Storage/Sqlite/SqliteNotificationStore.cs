@@ -170,13 +170,10 @@ internal sealed class SqliteNotificationStore(SqliteDatabase database) : INotifi
         };
 
     public Task<int> PurgeClosedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        database.DeleteInBatchesAsync(
-            "DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications WHERE closed_at < $before LIMIT $limit);", before, cancellationToken);
+        database.DeleteInBatchesAsync("notifications", "rowid", "closed_at", before, cancellationToken);
 
     public Task<int> PurgeExpiredLinksAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        database.DeleteInBatchesAsync(
-            "DELETE FROM notification_links WHERE token_hash IN (SELECT token_hash FROM notification_links WHERE expires_at < $before LIMIT $limit);",
-            now, cancellationToken);
+        database.DeleteInBatchesAsync("notification_links", "token_hash", "expires_at", now, cancellationToken);
 
     private static NotificationLink MapLink(SqliteDataReader r) =>
         new(r.GetBytes(0), r.GetId(1), r.GetId(2), r.GetId(3), r.GetTime(4)) { UsedAt = r.GetNullableTime(5) };

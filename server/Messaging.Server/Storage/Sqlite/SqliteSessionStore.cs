@@ -84,12 +84,8 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
 
     public async Task<int> PurgeCreatedBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
-        await database.DeleteInBatchesAsync(
-            "DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens WHERE issued_at < $before LIMIT $limit);",
-            before, cancellationToken);
-        return await database.DeleteInBatchesAsync(
-            "DELETE FROM session_families WHERE rowid IN (SELECT rowid FROM session_families WHERE created_at < $before LIMIT $limit);",
-            before, cancellationToken);
+        await database.DeleteInBatchesAsync("refresh_tokens", "token_hash", "issued_at", before, cancellationToken);
+        return await database.DeleteInBatchesAsync("session_families", "rowid", "created_at", before, cancellationToken);
     }
 
     private static Task<int> RevokeWhereAsync(SqliteConnection connection, SqliteTransaction transaction, string where, string key, DateTimeOffset at) =>
