@@ -1,30 +1,20 @@
 using Messaging.Server.Storage.Sqlite;
-using Messaging.Testing;
 
 namespace Messaging.Server.Tests.Storage;
 
 /// <summary>Group commit: concurrent writes share transactions, yet each succeeds or fails on its own.</summary>
 public sealed class SqliteGroupCommitTests : IDisposable
 {
-    private readonly TempDirectory folder = new();
-    private readonly SqliteDatabase database;
+    private readonly MigratedSqliteFile file = new();
 
-    public SqliteGroupCommitTests()
-    {
-        database = new SqliteDatabase(Path.Combine(folder.Path, "messaging.db"));
-        database.Migrate();
-    }
+    private SqliteDatabase Database => file.Database;
 
-    public void Dispose()
-    {
-        database.Dispose();
-        folder.Dispose();
-    }
+    public void Dispose() => file.Dispose();
 
     [Fact]
     public async Task WriteAsync_ManyConcurrentWritesOneFailing_OnlyTheFailingOneIsRolledBack()
     {
-        var writes = Enumerable.Range(0, 200).Select(i => database.WriteAsync(async (connection, transaction) =>
+        var writes = Enumerable.Range(0, 200).Select(i => Database.WriteAsync(async (connection, transaction) =>
         {
             await connection.Command("INSERT INTO audit_events (id, at, action, outcome) VALUES ($id, $at, 'test', 'success');", transaction)
                 .With("$id", $"write-{i}")
@@ -38,7 +28,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
 
         Assert.Equal("this write fails after its insert", failure.Message);
         Assert.Equal(199, results.Length);
-        var stored = await database.ReadAsync(async connection =>
+        var stored = await Database.ReadAsync(async connection =>
             await connection.Command("SELECT id FROM audit_events WHERE action = 'test';").ReadAllAsync(r => r.GetString(0), CancellationToken.None));
         Assert.Equal(199, stored.Count);
         Assert.DoesNotContain("write-77", stored);
@@ -51,7 +41,7 @@ public sealed class SqliteGroupCommitTests : IDisposable
         await cancelled.CancelAsync();
         var ran = false;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => database.WriteAsync((_, _) => Task.FromResult(ran = true), cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Database.WriteAsync((_, _) => Task.FromResult(ran = true), cancelled.Token));
 
         Assert.False(ran);
     }

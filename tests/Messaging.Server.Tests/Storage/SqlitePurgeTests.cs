@@ -1,5 +1,4 @@
 using Messaging.Server.Storage.Sqlite;
-using Messaging.Testing;
 
 namespace Messaging.Server.Tests.Storage;
 
@@ -8,20 +7,11 @@ public sealed class SqlitePurgeTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2030, 1, 1, 8, 0, 0, TimeSpan.Zero);
 
-    private readonly TempDirectory folder = new();
-    private readonly SqliteDatabase database;
+    private readonly MigratedSqliteFile file = new();
 
-    public SqlitePurgeTests()
-    {
-        database = new SqliteDatabase(Path.Combine(folder.Path, "messaging.db"));
-        database.Migrate();
-    }
+    private SqliteDatabase Database => file.Database;
 
-    public void Dispose()
-    {
-        database.Dispose();
-        folder.Dispose();
-    }
+    public void Dispose() => file.Dispose();
 
     [Fact]
     public async Task AuditPurgeBefore_MoreOldEventsThanABatch_DeletesThemAllAndKeepsTheNewer()
@@ -29,15 +19,15 @@ public sealed class SqlitePurgeTests : IDisposable
         await InsertAuditEventsAsync(12_345, T0);
         await InsertAuditEventsAsync(10, T0.AddDays(2));
 
-        var purged = await new SqliteAuditLog(database).PurgeBeforeAsync(T0.AddDays(1), TestContext.Current.CancellationToken);
+        var purged = await new SqliteAuditLog(Database).PurgeBeforeAsync(T0.AddDays(1), TestContext.Current.CancellationToken);
 
         Assert.Equal(12_345, purged);
-        Assert.Equal(10, await database.ReadAsync(async c =>
+        Assert.Equal(10, await Database.ReadAsync(async c =>
             (await c.Command("SELECT count(*) FROM audit_events;").ReadAllAsync(r => r.GetInt32(0), CancellationToken.None)).Single()));
     }
 
     private Task<int> InsertAuditEventsAsync(int count, DateTimeOffset at) =>
-        database.WriteAsync(async (connection, transaction) =>
+        Database.WriteAsync(async (connection, transaction) =>
         {
             for (var i = 0; i < count; i++)
             {
