@@ -16,8 +16,6 @@ public sealed class RefusalTallyTests
 {
     private static readonly LoginRequest Login = new("nobody@cabinet.example", Scenario.Password);
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task SignInFlood_IsOneRowAtOnceThenOneRowAMinuteCountingTheRest()
     {
@@ -125,12 +123,8 @@ public sealed class RefusalTallyTests
     private static async Task FlushThenAssertOccurrencesAsync(TestServer server, params int[] expected)
     {
         await server.Get<RefusalTallyFlush>().FlushAsync(all: false);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while ((await RateLimitedRowsAsync(server)).Count < expected.Length)
-        {
-            await Task.Delay(20, timeout.Token); // polling the condition, bounded by the timeout
-        }
+        await Eventually.WaitAsync(
+            async () => (await RateLimitedRowsAsync(server)).Count >= expected.Length, $"{expected.Length} rate-limited audit rows");
 
         await AssertOccurrencesAsync(server, expected);
     }
