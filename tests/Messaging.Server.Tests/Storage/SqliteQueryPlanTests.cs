@@ -27,7 +27,13 @@ public sealed partial class SqliteQueryPlanTests : IDisposable
                 "SEARCH messages USING COVERING INDEX messages_by_expiry (expires_at<?)",
             ]
         },
-        { QueueSql.PurgeExpiredMessages, ["SEARCH messages USING INDEX messages_by_expiry (expires_at<?)"] },
+        {
+            QueueSql.PurgeExpiredMessages,
+            [
+                "SEARCH messages USING PRIMARY KEY (message_id=? AND conversation_id=?)",
+                "SEARCH messages USING COVERING INDEX messages_by_expiry (expires_at<?)",
+            ]
+        },
 
         // The record sweeps' batches (migrations 1 and 10): each finds its old rows through the index on their time.
         Sweep("audit_events", "rowid", "at", "audit_by_time"),

@@ -33,13 +33,23 @@ internal static class QueueSql
 
     /// <summary>
     /// A copy expires with its message (both take the batch's expiry), so the copies are found through the messages'
-    /// expiry index: the queue needs none of its own.
+    /// expiry index: the queue needs none of its own. The purge goes a batch of messages at a time
+    /// (<see cref="ExpiredMessages"/>), copies first, in one transaction.
     /// </summary>
     public const string PurgeExpiredCopies =
-        """
-        DELETE FROM queue WHERE (message_id, conversation_id) IN
-            (SELECT message_id, conversation_id FROM messages WHERE expires_at <= $now);
-        """;
+        $"DELETE FROM queue WHERE (message_id, conversation_id) IN ({ExpiredMessages});";
 
-    public const string PurgeExpiredMessages = "DELETE FROM messages WHERE expires_at <= $now;";
+    public const string PurgeExpiredMessages =
+        $"DELETE FROM messages WHERE (message_id, conversation_id) IN ({ExpiredMessages});";
+
+    /// <summary>
+    /// The next <c>$limit</c> expired messages, in the order of their expiry index (expiry, then the key it carries), so
+    /// that the two purge statements of one transaction pick the same messages: a message deleted without its copies
+    /// would leave their ciphertext behind, out of every sweep's reach.
+    /// </summary>
+    private const string ExpiredMessages =
+        """
+        SELECT message_id, conversation_id FROM messages WHERE expires_at <= $now
+        ORDER BY expires_at, message_id, conversation_id LIMIT $limit
+        """;
 }

@@ -71,18 +71,42 @@ internal sealed class SqliteMessageStore(SqliteDatabase database) : IMessageStor
                 .With("$device", BlobId(deviceId))
                 .ExecuteAsync(CancellationToken.None), cancellationToken);
 
-    public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        database.WriteAsync(async (connection, transaction) =>
+    /// <summary>
+    /// A batch of expired messages at a time, with their copies, one commit each, as the record sweeps do: a backlog that
+    /// expires at once (after the server was stopped longer than the retention, or the retention was shortened) would
+    /// otherwise hold the single writer, and every send queued behind it, for the whole purge.
+    /// </summary>
+    public async Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var copies = 0;
+        int messages;
+        do
         {
-            // Copies first: they are found through their messages.
-            var copies = await connection.Command(QueueSql.PurgeExpiredCopies, transaction)
-                .With("$now", Time(now))
-                .ExecuteAsync(CancellationToken.None);
-            await connection.Command(QueueSql.PurgeExpiredMessages, transaction)
-                .With("$now", Time(now))
-                .ExecuteAsync(CancellationToken.None);
-            return copies;
-        }, cancellationToken);
+            (messages, var copiesOfBatch) = await database.WriteAsync(async (connection, transaction) =>
+            {
+                // Copies first: they are found through their messages.
+                var deletedCopies = await connection.Command(QueueSql.PurgeExpiredCopies, transaction)
+                    .With("$now", Time(now))
+                    .With("$limit", PurgeBatch)
+                    .ExecuteAsync(CancellationToken.None);
+                var deletedMessages = await connection.Command(QueueSql.PurgeExpiredMessages, transaction)
+                    .With("$now", Time(now))
+                    .With("$limit", PurgeBatch)
+                    .ExecuteAsync(CancellationToken.None);
+                return (deletedMessages, deletedCopies);
+            }, cancellationToken);
+            copies += copiesOfBatch;
+        }
+        while (messages == PurgeBatch);
+
+        return copies;
+    }
+
+    /// <summary>
+    /// Messages per purge transaction. A message has a copy per device it was sent to, each with its ciphertext
+    /// overwritten as it is deleted (<c>secure_delete</c>), so a batch is smaller than the record sweeps' 5,000 rows.
+    /// </summary>
+    internal const int PurgeBatch = 1_000;
 
     private static QueuedCopy MapCopy(SqliteDataReader r) =>
         new(r.GetBlobId(0), r.GetBlobId(1), r.GetBlobId(2), r.GetInt64(3), r.GetBlobId(4), r.GetBlobId(5), r.GetTime(6), r.GetBytes(7),
