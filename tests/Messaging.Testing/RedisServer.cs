@@ -14,15 +14,13 @@ public sealed class RedisServer : IAsyncDisposable
     public const string Executable = "/usr/bin/redis-server";
 
     private readonly StringBuilder output = new();
-    private readonly Process process;
-
     private readonly string? password;
+    private Process? process;
 
-    private RedisServer(int port, string? password, Process process)
+    private RedisServer(int port, string? password)
     {
         Port = port;
         this.password = password;
-        this.process = process;
     }
 
     public int Port { get; }
@@ -51,11 +49,49 @@ public sealed class RedisServer : IAsyncDisposable
                 $"{Executable} is missing: install Debian's redis-server (apt-get install -y redis-server), as .ci/run does.");
         }
 
-        var port = FreePort.Next();
+        var server = new RedisServer(FreePort.Next(), password);
+        try
+        {
+            await server.RunAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>Kills the server, as a crash or a lost network would: its clients' connections drop.</summary>
+    public async Task KillAsync()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Starts the server again on the same port with the same password (and, like any restart, empty).</summary>
+    public async Task RestartAsync()
+    {
+        await KillAsync();
+        await RunAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        process?.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
         var start = new ProcessStartInfo(Executable)
         {
             // No persistence, loopback only, in the foreground; the empty string after --save turns snapshots off.
-            ArgumentList = { "--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" },
+            ArgumentList = { "--port", $"{Port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -68,41 +104,20 @@ public sealed class RedisServer : IAsyncDisposable
             start.ArgumentList.Add(password);
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        var server = new RedisServer(port, password, process);
-        process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process?.Dispose();
+        process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        try
-        {
-            await Eventually.WaitAsync(server.AnswersPingAsync, "redis-server to answer PING", TimeSpan.FromSeconds(20));
-        }
-        catch
-        {
-            await server.DisposeAsync();
-            throw;
-        }
-
-        return server;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        process.Dispose();
+        await Eventually.WaitAsync(AnswersPingAsync, "redis-server to answer PING", TimeSpan.FromSeconds(20));
     }
 
     private async Task<bool> AnswersPingAsync()
     {
-        if (process.HasExited)
+        if (process is not { HasExited: false })
         {
-            throw new InvalidOperationException($"redis-server exited with code {process.ExitCode}:\n{Output}");
+            throw new InvalidOperationException($"redis-server exited with code {process?.ExitCode}:\n{Output}");
         }
 
         try

@@ -1,4 +1,5 @@
 using Messaging.Server.Features.Conversations;
+using Messaging.Server.Features.Delivery;
 using Messaging.Server.Features.Devices;
 using StackExchange.Redis;
 
@@ -7,14 +8,19 @@ namespace Messaging.Server.Hosting;
 /// <summary>
 /// What one node must tell the others, on Redis channels every node listens to: closing a device's connections
 /// (revocation, sign-out, a replayed refresh token) must reach the node that holds them, and a change to who receives
-/// a conversation's messages must empty every node's route cache (<see cref="SendRoutes"/>). Without Redis there is
-/// one node, and the local action is all there is.
+/// a conversation's messages must empty every node's route cache (<see cref="SendRoutes"/>), and a node whose Redis
+/// connection came back must have every node push again what waits for its connected devices (<see cref="BackplaneResync"/>):
+/// pushes published while it was cut off, by it or to it, were lost. Without Redis there is one node, and the local
+/// action is all there is.
 /// </summary>
 internal sealed partial class ClusterSignals(
-    RedisOptions options, DeviceConnections connections, RoutingChanges routing, ILogger<ClusterSignals> logger) : IHostedService, IAsyncDisposable
+    RedisConnection connection, DeviceConnections connections, RoutingChanges routing, BackplaneResync resync, ILogger<ClusterSignals> logger)
+    : IHostedService
 {
-    private static readonly RedisChannel Aborts = RedisChannel.Literal($"{ScaleOut.ChannelPrefix}:device-aborts");
-    private static readonly RedisChannel RoutingChanged = RedisChannel.Literal($"{ScaleOut.ChannelPrefix}:routing-changes");
+    // The connection's channel prefix (ScaleOut.ChannelPrefix) comes first: "messaging:device-aborts".
+    private static readonly RedisChannel Aborts = RedisChannel.Literal(":device-aborts");
+    private static readonly RedisChannel RoutingChanged = RedisChannel.Literal(":routing-changes");
+    private static readonly RedisChannel Resync = RedisChannel.Literal(":backplane-resync");
 
     /// <summary>Tells a node's own publications apart from the others' (Redis delivers them to the publisher too).</summary>
     private readonly string nodeId = Guid.NewGuid().ToString("N");
@@ -22,10 +28,7 @@ internal sealed partial class ClusterSignals(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var configuration = ConfigurationOptions.Parse(options.ConnectionString!);
-        configuration.AbortOnConnectFail = false;
-        configuration.ClientName = $"messaging-signals-{Environment.MachineName}-{Environment.ProcessId}";
-        redis = await ConnectionMultiplexer.ConnectAsync(configuration);
+        redis = await connection.GetAsync();
         var subscriber = redis.GetSubscriber();
         await subscriber.SubscribeAsync(Aborts, (_, value) =>
         {
@@ -41,23 +44,39 @@ internal sealed partial class ClusterSignals(
                 routing.ChangedElsewhere();
             }
         });
+        await subscriber.SubscribeAsync(Resync, (_, value) =>
+        {
+            if (value != nodeId)
+            {
+                resync.Request();
+            }
+        });
+        redis.ConnectionRestored += OnConnectionRestored;
         connections.Broadcast = deviceId => Publish(Aborts, deviceId.ToString("N"));
         routing.Broadcast = () => Publish(RoutingChanged, nodeId);
+    }
+
+    /// <summary>
+    /// Either of the connection's two links (commands, subscriptions) came back: this node resyncs its own devices, and
+    /// asks the others to resync theirs (what this node failed to publish was meant for them too).
+    /// </summary>
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        LogRestored(logger, e.ConnectionType);
+        resync.Request();
+        Publish(Resync, nodeId);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
         connections.Broadcast = null;
         routing.Broadcast = null;
-        return Task.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
         if (redis is not null)
         {
-            await redis.DisposeAsync();
+            redis.ConnectionRestored -= OnConnectionRestored;
         }
+
+        return Task.CompletedTask;
     }
 
     private void Publish(RedisChannel channel, string value)
@@ -74,6 +93,9 @@ internal sealed partial class ClusterSignals(
             LogPublishFailed(logger, channel.ToString(), e.GetType().Name);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The Redis connection ({Link}) is back")]
+    private static partial void LogRestored(ILogger logger, ConnectionType link);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish on {Channel} to the other nodes ({Error})")]
     private static partial void LogPublishFailed(ILogger logger, string channel, string error);

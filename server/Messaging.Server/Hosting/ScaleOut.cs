@@ -1,4 +1,4 @@
-using StackExchange.Redis;
+using Messaging.Server.Features.Delivery;
 
 namespace Messaging.Server.Hosting;
 
@@ -6,7 +6,8 @@ namespace Messaging.Server.Hosting;
 /// Several server nodes behind one load balancer (docs/scaling.md). With <c>Messaging:Redis:ConnectionString</c>
 /// set, SignalR's Redis backplane carries every group send, so a copy stored by the node that took the sender's
 /// call is pushed by the node that holds the recipient device's connection. The store stays the truth: a push lost
-/// on the way (Redis down, a node dying) costs latency, not data, because the device drains its queue on reconnect.
+/// on the way costs latency, not data: a device drains its queue on every connection, and once Redis is back after an
+/// outage every node pushes again what waits for the devices connected to it (<see cref="BackplaneResync"/>).
 /// </summary>
 /// <remarks>
 /// Closing a device's connections and emptying the send path's route cache reach every node through
@@ -14,7 +15,10 @@ namespace Messaging.Server.Hosting;
 /// </remarks>
 internal static class ScaleOut
 {
-    /// <summary>Every backplane channel starts with this, so the Redis server can be shared with other applications.</summary>
+    /// <summary>
+    /// Every channel of the node's Redis connection starts with this (<see cref="RedisConnection"/>), so the Redis server
+    /// can be shared with other applications.
+    /// </summary>
     public const string ChannelPrefix = "messaging";
 
     public static IServiceCollection AddScaleOut(this IServiceCollection services, RedisOptions options)
@@ -24,16 +28,13 @@ internal static class ScaleOut
             return services;
         }
 
-        // AddSignalR is idempotent: this only swaps the hub lifetime manager for the Redis one.
-        services.AddSignalR().AddStackExchangeRedis(options.ConnectionString, redis =>
-        {
-            redis.Configuration.ChannelPrefix = RedisChannel.Literal(ChannelPrefix);
-
-            // A node starts and keeps serving while Redis is unreachable, and reconnects in the background: sends
-            // are still stored and acknowledged, and devices get their copies on their next drain.
-            redis.Configuration.AbortOnConnectFail = false;
-            redis.Configuration.ClientName = $"messaging-{Environment.MachineName}-{Environment.ProcessId}";
-        });
+        // AddSignalR is idempotent: this only swaps the hub lifetime manager for the Redis one, on the node's one connection.
+        services.AddSingleton(new RedisConnection(options));
+        services.AddSignalR().AddStackExchangeRedis();
+        services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
+            .Configure<RedisConnection>((backplane, redis) => backplane.ConnectionFactory = async _ => await redis.GetAsync());
+        services.AddSingleton<BackplaneResync>();
+        services.AddHostedService(sp => sp.GetRequiredService<BackplaneResync>());
         services.AddSingleton(options);
         services.AddSingleton<ClusterSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterSignals>());

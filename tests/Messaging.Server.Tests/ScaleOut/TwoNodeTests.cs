@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace Messaging.Server.Tests.ScaleOut;
 
@@ -18,58 +17,29 @@ public sealed class TwoNodeTests : IAsyncLifetime
     private const int MessagesPerSender = 60;
     private const int KillAfterAcks = 30;
 
-    /// <summary>Redis runs with a password, so the test can prove the connection string is never logged.</summary>
-    private static readonly string RedisPassword = $"redis-{Guid.NewGuid():N}";
-
     private readonly TestCiphertext cipher = new();
-    private readonly TempDirectory data = new();
-    private readonly List<MessagingClient> clients = [];
-    private RedisServer redis = null!;
-    private ServerProcess nodeA = null!;
-    private ServerProcess nodeB = null!;
-    private TcpLoadBalancer preferA = null!;
-    private TcpLoadBalancer preferB = null!;
-    private Scenario scenario = null!;
+    private TwoNodeCluster cluster = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        redis = await RedisServer.StartAsync(RedisPassword);
-        var environment = new Dictionary<string, string> { ["Messaging__Redis__ConnectionString"] = redis.ConnectionString };
-        nodeA = new ServerProcess(data, environment);
-        nodeB = new ServerProcess(data, environment);
+    private ServerProcess NodeA => cluster.NodeA;
 
-        // A first: it creates the shared key file, which B then reads (both nodes must sign and check the same tokens).
-        await nodeA.StartAsync();
-        await nodeB.StartAsync();
+    private ServerProcess NodeB => cluster.NodeB;
 
-        // Failover order instead of round robin, so the test knows where each client lands while both nodes live.
-        preferA = new TcpLoadBalancer([nodeA.BaseAddress, nodeB.BaseAddress], roundRobin: false);
-        preferB = new TcpLoadBalancer([nodeB.BaseAddress, nodeA.BaseAddress], roundRobin: false);
-        scenario = await Scenario.StartAsync(nodeA);
-    }
+    private TcpLoadBalancer PreferA => cluster.PreferA;
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var client in clients)
-        {
-            await client.DisposeAsync();
-        }
+    private TcpLoadBalancer PreferB => cluster.PreferB;
 
-        await scenario.DisposeAsync();
-        await preferA.DisposeAsync();
-        await preferB.DisposeAsync();
-        await nodeA.DisposeAsync();
-        await nodeB.DisposeAsync();
-        await redis.DisposeAsync();
-        data.Dispose();
-    }
+    private Scenario Scenario => cluster.Scenario;
+
+    public async ValueTask InitializeAsync() => cluster = await TwoNodeCluster.StartAsync();
+
+    public async ValueTask DisposeAsync() => await cluster.DisposeAsync();
 
     [Fact]
     public async Task Send_SenderOnNodeARecipientOnNodeB_PushCrossesNodesLive()
     {
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var sender = await ConnectAsync(alice, preferA, MessagingProtocol.MessagePack);
-        var recipient = await ConnectAsync(bob, preferB, MessagingProtocol.Json);
+        var (alice, bob, conversation) = await Scenario.PairAsync();
+        var sender = await cluster.ConnectAsync(alice, PreferA, MessagingProtocol.MessagePack);
+        var recipient = await cluster.ConnectAsync(bob, PreferB, MessagingProtocol.Json);
         await recipient.WaitForDrainAsync(Scenario.Timeout());
         Assert.Equal(1, recipient.DrainCount);
 
@@ -86,19 +56,19 @@ public sealed class TwoNodeTests : IAsyncLifetime
         Assert.True(recipient.IsConnected);
 
         // And across nodes: every connection of the sender went to A, every connection of the recipient to B.
-        Assert.Equal(0, preferA.ForwardedConnections(nodeB.BaseAddress));
-        Assert.Equal(0, preferB.ForwardedConnections(nodeA.BaseAddress));
-        Assert.True(preferA.ActiveConnections(nodeA.BaseAddress) > 0);
-        Assert.True(preferB.ActiveConnections(nodeB.BaseAddress) > 0);
+        Assert.Equal(0, PreferA.ForwardedConnections(NodeB.BaseAddress));
+        Assert.Equal(0, PreferB.ForwardedConnections(NodeA.BaseAddress));
+        Assert.True(PreferA.ActiveConnections(NodeA.BaseAddress) > 0);
+        Assert.True(PreferB.ActiveConnections(NodeB.BaseAddress) > 0);
     }
 
     [Fact]
     public async Task RevokeDevice_OnNodeAWhileConnectedToNodeB_ClosesItsConnectionOnNodeB()
     {
-        var bob = await scenario.MemberAsync();
-        var device = await scenario.RegisterDeviceAsync(bob);
-        var session = await scenario.DeviceSessionAsync(bob, device.DeviceId);
-        var connection = RawHub.Create(nodeB.BaseAddress, session.AccessToken);
+        var bob = await Scenario.MemberAsync();
+        var device = await Scenario.RegisterDeviceAsync(bob);
+        var session = await Scenario.DeviceSessionAsync(bob, device.DeviceId);
+        var connection = RawHub.Create(NodeB.BaseAddress, session.AccessToken);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Closed += _ =>
         {
@@ -110,7 +80,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
             await connection.StartAsync(Scenario.Timeout());
 
             // The scenario's API talks to node A: the revocation is served there, the connection lives on B.
-            await scenario.Api.DeleteDeviceAsync(await scenario.FreshTokenAsync(bob), device.DeviceId);
+            await Scenario.Api.DeleteDeviceAsync(await Scenario.FreshTokenAsync(bob), device.DeviceId);
 
             await closed.Task.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
         }
@@ -119,13 +89,13 @@ public sealed class TwoNodeTests : IAsyncLifetime
     [Fact]
     public async Task RevokeDevice_OnNodeA_IsSeenByTheNextSendOnNodeBWhoseRouteWasCached()
     {
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var sender = await ConnectAsync(alice, preferB, MessagingProtocol.MessagePack);
-        var bobKept = await scenario.RegisterDeviceAsync(bob);
-        var bobRevoked = await scenario.RegisterDeviceAsync(bob);
+        var (alice, bob, conversation) = await Scenario.PairAsync();
+        var sender = await cluster.ConnectAsync(alice, PreferB, MessagingProtocol.MessagePack);
+        var bobKept = await Scenario.RegisterDeviceAsync(bob);
+        var bobRevoked = await Scenario.RegisterDeviceAsync(bob);
         await sender.SendTextAsync(conversation, cipher, "warms node B's route cache");
 
-        await scenario.Api.DeleteDeviceAsync(await scenario.FreshTokenAsync(bob), bobRevoked.DeviceId);
+        await Scenario.Api.DeleteDeviceAsync(await Scenario.FreshTokenAsync(bob), bobRevoked.DeviceId);
 
         // Node A's notice reaches B through Redis; waiting less than the cache's MaxAge, only the notice explains it.
         MessagingException? refused = null;
@@ -157,20 +127,20 @@ public sealed class TwoNodeTests : IAsyncLifetime
     public async Task Kill9_NodeADuringBurst_ClientsReconnectToNodeBAndEveryAcknowledgedMessageIsDeliveredExactlyOnce()
     {
         // Recipients: Bob's device on B (it stays up), Carol's on A (it dies under her). Senders on A.
-        var bob = await scenario.MemberAsync();
-        var carol = await scenario.MemberAsync();
-        await using var bobReceiver = new Receiver(await ConnectAsync(bob, preferB, MessagingProtocol.MessagePack));
-        await using var carolReceiver = new Receiver(await ConnectAsync(carol, preferA, MessagingProtocol.MessagePack));
+        var bob = await Scenario.MemberAsync();
+        var carol = await Scenario.MemberAsync();
+        await using var bobReceiver = new Receiver(await cluster.ConnectAsync(bob, PreferB, MessagingProtocol.MessagePack));
+        await using var carolReceiver = new Receiver(await cluster.ConnectAsync(carol, PreferA, MessagingProtocol.MessagePack));
         var senders = new List<(MessagingClient Client, Guid Conversation)>();
         for (var s = 0; s < Senders; s++)
         {
-            var person = await scenario.MemberAsync();
-            senders.Add((await ConnectAsync(person, preferA, MessagingProtocol.MessagePack), await scenario.ConversationAsync(person, bob, carol)));
+            var person = await Scenario.MemberAsync();
+            senders.Add((await cluster.ConnectAsync(person, PreferA, MessagingProtocol.MessagePack), await Scenario.ConversationAsync(person, bob, carol)));
         }
 
-        Assert.True(preferA.ActiveConnections(nodeA.BaseAddress) >= Senders + 1);
-        Assert.Equal(0, preferA.ForwardedConnections(nodeB.BaseAddress));
-        Assert.Equal(0, preferB.ForwardedConnections(nodeA.BaseAddress));
+        Assert.True(PreferA.ActiveConnections(NodeA.BaseAddress) >= Senders + 1);
+        Assert.Equal(0, PreferA.ForwardedConnections(NodeB.BaseAddress));
+        Assert.Equal(0, PreferB.ForwardedConnections(NodeA.BaseAddress));
 
         var planned = senders.SelectMany((_, i) => Enumerable.Range(0, MessagesPerSender)
             .Select(n => (Sender: i, Id: MessagingClient.NewMessageId(), Text: $"sender {i} message {n}"))).ToList();
@@ -194,7 +164,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
 
         Assert.True(await enoughAcks.WaitAsync(TimeSpan.FromSeconds(30)), "the burst did not reach the kill point");
         carolReceiver.MarkReconnection();
-        await nodeA.KillAsync();
+        await NodeA.KillAsync();
         var ackedAtKill = acknowledged.Count;
         await Task.WhenAll(burst).WaitAsync(TimeSpan.FromSeconds(90));
 
@@ -209,12 +179,12 @@ public sealed class TwoNodeTests : IAsyncLifetime
         }
 
         // The clients that were on A are now on B, through the same URL.
-        Assert.Equal(0, preferA.ActiveConnections(nodeA.BaseAddress));
-        Assert.True(preferA.ActiveConnections(nodeB.BaseAddress) >= Senders + 1);
+        Assert.Equal(0, PreferA.ActiveConnections(NodeA.BaseAddress));
+        Assert.True(PreferA.ActiveConnections(NodeB.BaseAddress) >= Senders + 1);
 
         // A message A stored but could not acknowledge is acknowledged by B on the retry without a second push, so
         // it waits in the queue: every device gets it on its next drain. Bob reconnects too, as an app restart would.
-        await bobReceiver.ReconnectAsync(() => ClientFor(bob, bobReceiver.Client.DeviceId, preferB, MessagingProtocol.MessagePack));
+        await bobReceiver.ReconnectAsync(() => cluster.ClientFor(bob, bobReceiver.Client.DeviceId, PreferB, MessagingProtocol.MessagePack));
         foreach (var receiver in new[] { bobReceiver, carolReceiver })
         {
             await Eventually.WaitAsync(
@@ -230,50 +200,13 @@ public sealed class TwoNodeTests : IAsyncLifetime
         }
 
         // The acknowledgements took effect in the shared store, whichever node received them.
-        Assert.Equal(0L, CountQueued(bobReceiver.Client.DeviceId, carolReceiver.Client.DeviceId));
+        Assert.Equal(0L, cluster.CountQueued(bobReceiver.Client.DeviceId, carolReceiver.Client.DeviceId));
         Assert.True(carolReceiver.Client.DrainCount >= 2, "Carol's client did not reconnect and drain");
 
         // Neither node logged the password of an account nor the Redis password from the connection string.
-        var logs = nodeA.Output + nodeB.Output;
+        var logs = cluster.Logs;
         Assert.DoesNotContain(Scenario.Password, logs, StringComparison.Ordinal);
-        Assert.DoesNotContain(RedisPassword, logs, StringComparison.Ordinal);
-    }
-
-    private long CountQueued(params Guid[] devices)
-    {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(data.Path, "messaging.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT count(*) FROM queue WHERE device_id IN ({string.Join(',', devices.Select((_, i) => $"$d{i}"))});";
-        for (var i = 0; i < devices.Length; i++)
-        {
-            command.Parameters.AddWithValue($"$d{i}", Messaging.Server.Storage.Sqlite.SqliteValues.BlobId(devices[i]));
-        }
-
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private async Task<MessagingClient> ConnectAsync(TestPerson person, TcpLoadBalancer balancer, MessagingProtocol protocol)
-    {
-        var device = await scenario.RegisterDeviceAsync(person);
-        var client = ClientFor(person, device.DeviceId, balancer, protocol);
-        await client.ConnectAsync(Scenario.Timeout());
-        return client;
-    }
-
-    private MessagingClient ClientFor(TestPerson person, Guid deviceId, TcpLoadBalancer balancer, MessagingProtocol protocol)
-    {
-        var client = new MessagingClient(new MessagingClientOptions
-        {
-            ServerUri = balancer.BaseAddress,
-            Session = scenario.SessionFor(person, deviceId),
-            DeviceId = deviceId,
-            Protocol = protocol,
-            ReconnectBackoff = Scenario.FastBackoff,
-            HubCallTimeout = TimeSpan.FromSeconds(30),
-        });
-        clients.Add(client);
-        return client;
+        Assert.DoesNotContain(TwoNodeCluster.RedisPassword, logs, StringComparison.Ordinal);
     }
 
     /// <summary>

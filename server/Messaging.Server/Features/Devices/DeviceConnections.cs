@@ -34,6 +34,9 @@ internal sealed class DeviceConnections
 
     public bool IsConnected(Guid deviceId) => byDevice.TryGetValue(deviceId, out var open) && !open.IsEmpty;
 
+    /// <summary>The devices with a connection open on this node, as they are at the moment of the call.</summary>
+    public ICollection<Guid> Devices => byDevice.Keys;
+
     /// <summary>The device's connections open on this node (usually one).</summary>
     public ImmutableArray<HubCallerContext> Of(Guid deviceId) => byDevice.TryGetValue(deviceId, out var open) ? open : [];
 

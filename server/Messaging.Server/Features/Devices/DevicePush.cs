@@ -17,13 +17,26 @@ internal sealed class DevicePush(IHubContext<MessagingHub> hub, HubLifetimeManag
 
     public static string Group(Guid deviceId) => $"device:{deviceId:N}";
 
-    public Task SendAsync(Guid deviceId, string method, object argument)
-    {
-        if (UsesGroups)
-        {
-            return hub.Clients.Group(Group(deviceId)).SendAsync(method, argument);
-        }
+    /// <exception cref="IOException">The backplane could not take the push (Redis unreachable).</exception>
+    public Task SendAsync(Guid deviceId, string method, object argument) =>
+        UsesGroups ? SendToGroupAsync(deviceId, method, argument) : SendLocalAsync(deviceId, method, argument);
 
+    private async Task SendToGroupAsync(Guid deviceId, string method, object argument)
+    {
+        try
+        {
+            await hub.Clients.Group(Group(deviceId)).SendAsync(method, argument);
+        }
+        catch (StackExchange.Redis.RedisException e)
+        {
+            // Callers handle a lost push one way, whatever the transport: the copy waits in the store.
+            throw new IOException("The backplane could not take the push.", e);
+        }
+    }
+
+    /// <summary>To the device's connections on this node only, never through the backplane.</summary>
+    public Task SendLocalAsync(Guid deviceId, string method, object argument)
+    {
         var open = connections.Of(deviceId);
         return open.Length switch
         {
