@@ -29,13 +29,12 @@ internal static class ScaleOut
         }
 
         // AddSignalR is idempotent: this only swaps the hub lifetime manager for the Redis one, on the node's one connection.
-        services.AddSingleton(new RedisConnection(options));
+        services.AddSingleton(_ => new RedisConnection(options)); // made by the container, so disposed by it
         services.AddSignalR().AddStackExchangeRedis();
         services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
             .Configure<RedisConnection>((backplane, redis) => backplane.ConnectionFactory = async _ => await redis.GetAsync());
         services.AddSingleton<BackplaneResync>();
         services.AddHostedService(sp => sp.GetRequiredService<BackplaneResync>());
-        services.AddSingleton(options);
         services.AddSingleton<ClusterSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterSignals>());
         return services;
