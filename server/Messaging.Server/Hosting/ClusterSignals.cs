@@ -87,9 +87,11 @@ internal sealed partial class ClusterSignals(
         }
         catch (RedisException e)
         {
-            // Nothing is lost: a revoked device is out of every fan-out and its session is ended, so other nodes refuse
-            // its next call and its connection ends with its access token at the latest; other nodes' cached routes
-            // expire within SendRoutes.MaxAge.
+            // Redis is unreachable (the connection fails at once, RedisConnection). Nothing is lost: a revoked device is
+            // out of every fan-out and its session is ended, so other nodes refuse its next call and its connection ends
+            // with its access token at the latest; other nodes' cached routes expire within SendRoutes.MaxAge; a resync
+            // request is published again when the connection's other link comes back, and each node resyncs its own
+            // devices when its own connection does.
             LogPublishFailed(logger, channel.ToString(), e.GetType().Name);
         }
     }
