@@ -5,7 +5,8 @@ namespace Messaging.Server.Tests.ScaleOut;
 
 /// <summary>
 /// Redis is the backplane, not the store. While it is down, a send is still stored and acknowledged at once; once it is
-/// back, a device that stayed connected to the other node gets what was stored for it meanwhile, without reconnecting.
+/// back, a device that stayed connected to the other node gets what was stored for it meanwhile, without reconnecting,
+/// and what one node could not tell the others meanwhile reaches them.
 /// </summary>
 public sealed class RedisOutageTests : IAsyncLifetime
 {
@@ -48,5 +49,43 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Equal(after.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
         Assert.Equal(1, recipient.DrainCount);
         Assert.DoesNotContain(TwoNodeCluster.RedisPassword, cluster.Logs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RedisDown_DeviceRevokedOnNodeA_ItsConnectionOnNodeBEndsOnceRedisIsBack()
+    {
+        var scenario = cluster.Scenario;
+        var bob = await scenario.MemberAsync();
+        var device = await scenario.RegisterDeviceAsync(bob);
+        var session = await scenario.DeviceSessionAsync(bob, device.DeviceId);
+        var connection = RawHub.Create(cluster.NodeB.BaseAddress, session.AccessToken);
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await using (connection)
+        {
+            await connection.StartAsync(Scenario.Timeout());
+            await cluster.Redis.KillAsync();
+
+            // Served by node A (the scenario's API), which cannot tell node B while Redis is down.
+            await scenario.Api.DeleteDeviceAsync(await scenario.FreshTokenAsync(bob), device.DeviceId);
+            await Eventually.WaitAsync(
+                () => cluster.NodeA.Output.Contains("device-aborts to the other nodes (", StringComparison.Ordinal),
+                "node A to fail to publish the abort");
+            Assert.False(closed.Task.IsCompleted, "the connection on node B closed while Redis was down");
+
+            await cluster.Redis.RestartAsync();
+
+            // The access token lives 5 minutes: within this bound, only the abort published again closes the connection.
+            await closed.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        }
+
+        // The device's removal is an abort and a change of its conversations' routes: both were kept, and both published again.
+        await Eventually.WaitAsync(
+            () => cluster.NodeA.Output.Contains("Published again 2 of the 2 notices to the other nodes", StringComparison.Ordinal),
+            "node A to log what it published again");
     }
 }
