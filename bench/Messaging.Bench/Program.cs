@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Messaging.Bench;
+using Messaging.Bench.Load;
 using Messaging.Bench.Relay;
 using Messaging.Testing;
 
@@ -9,7 +10,11 @@ foreach (var option in BenchSettings.All)
     root.Options.Add(option);
 }
 
-root.SetAction((result, _) => BenchRun.RunAsync(BenchSettings.From(result, RepositoryPaths.Root)));
+root.SetAction((result, _) =>
+{
+    InlineSocketCompletions.EnableForThisProcess();
+    return BenchRun.RunAsync(BenchSettings.From(result, RepositoryPaths.Root));
+});
 
 var urls = new Option<string>("--urls") { Description = "Where the relay listens (loopback).", Required = true };
 var relay = new Command("relay", "Runs the bare relay; the benchmark starts it as a child process.") { urls };

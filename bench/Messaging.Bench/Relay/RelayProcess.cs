@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Messaging.Bench.Load;
 using Messaging.Testing;
 
 namespace Messaging.Bench.Relay;
@@ -27,6 +28,7 @@ internal sealed class RelayProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            Environment = { [InlineSocketCompletions.Variable] = "0" },
         };
         var process = Process.Start(start) ?? throw new InvalidOperationException("The relay process did not start.");
         process.OutputDataReceived += (_, _) => { };

@@ -1,7 +1,6 @@
 using Messaging.Bench.Load;
 using Messaging.Contracts;
 using Messaging.Testing;
-using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Messaging.Bench.Targets;
 
@@ -37,6 +36,9 @@ internal sealed class DurableTarget : BenchTarget
         // Acknowledgements of waiting copies are free; this keeps a drain's repeated copies, and the acknowledgement of
         // nothing that ends each phase (NothingLeftAsync), from being refused.
         ["Messaging__RateLimits__UnmatchedAcknowledgementsPerMinute"] = "100000000",
+
+        // The generator's own setting is not passed on: the server runs as it is deployed.
+        [InlineSocketCompletions.Variable] = "0",
     };
 
     /// <summary>The message ids of the last copies received, to say of a copy left queued whether it had arrived.</summary>
@@ -135,8 +137,8 @@ internal sealed class DurableTarget : BenchTarget
         await HubConnections.ForEachAsync(parked, parked.Count, async (pair, cancellationToken) =>
         {
             var token = await scenario.DeviceSessionAsync(pair.Recipient, pair.RecipientDeviceId);
-            await using var connection = HubConnections.Create(hub, token.AccessToken);
-            await connection.StartAsync(cancellationToken);
+            await using var connection = new LeanHubConnection();
+            await connection.StartAsync(hub, token.AccessToken, cancellationToken);
             var batch = new List<DeliveryRef>(MaxAcksPerCall);
             await foreach (var delivery in connection.StreamAsync<Delivery>(HubMethods.Drain, cancellationToken))
             {
@@ -170,7 +172,7 @@ internal sealed class DurableTarget : BenchTarget
     {
         var device = await scenario.RegisterDeviceAsync(person);
         var token = await scenario.DeviceSessionAsync(person, device.DeviceId);
-        var connection = HubConnections.Create(hub, token.AccessToken);
+        var connection = new LeanHubConnection();
         connection.On<Delivery>(HubMethods.Receive, delivery =>
         {
             Recorder.Received(delivery.Ciphertext);
@@ -180,7 +182,7 @@ internal sealed class DurableTarget : BenchTarget
             Recorder.DeliveredCopies(1);
         });
         connection.On<HubError>(HubMethods.AcknowledgeRefused, _ => Interlocked.Increment(ref acksRefused));
-        await connection.StartAsync();
+        await connection.StartAsync(hub, token.AccessToken);
         return new BenchDevice(device.DeviceId, conversation, connection);
     }
 
@@ -189,7 +191,7 @@ internal sealed class DurableTarget : BenchTarget
     /// once it has stored a message (a channel and a loop per device that batched acknowledgements cost the generator
     /// about 20 µs more per delivery, and under this closed loop a device has one copy at a time to acknowledge).
     /// </summary>
-    private async Task AcknowledgeNowAsync(HubConnection connection, DeliveryRef delivery)
+    private async Task AcknowledgeNowAsync(LeanHubConnection connection, DeliveryRef delivery)
     {
         try
         {
@@ -206,7 +208,7 @@ internal sealed class DurableTarget : BenchTarget
         }
     }
 
-    private static async Task<int> AcknowledgeAsync(HubConnection connection, List<DeliveryRef> batch)
+    private static async Task<int> AcknowledgeAsync(LeanHubConnection connection, List<DeliveryRef> batch)
     {
         if (batch.Count == 0)
         {

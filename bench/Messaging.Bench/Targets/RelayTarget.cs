@@ -1,7 +1,6 @@
 using Messaging.Bench.Load;
 using Messaging.Bench.Relay;
 using Messaging.Contracts;
-using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Messaging.Bench.Targets;
 
@@ -50,13 +49,13 @@ internal sealed class RelayTarget : BenchTarget
     private async Task<BenchDevice> ConnectAsync(Guid conversation)
     {
         var id = Guid.CreateVersion7();
-        var connection = HubConnections.Create(new Uri(relay.BaseAddress, $"{RelayHost.HubPath}?device={id:N}"), accessToken: null);
+        var connection = new LeanHubConnection();
         connection.On<Delivery>(HubMethods.Receive, delivery =>
         {
             Recorder.Received(delivery.Ciphertext);
             Recorder.DeliveredCopies(1);
         });
-        await connection.StartAsync();
+        await connection.StartAsync(new Uri(relay.BaseAddress, $"{RelayHost.HubPath}?device={id:N}"), accessToken: null);
         return new BenchDevice(id, conversation, connection);
     }
 }
