@@ -20,6 +20,18 @@ public static class RawHub
             })
             .Build();
 
+    /// <summary>Completes when the connection closes (it does not reconnect by itself): register before starting it.</summary>
+    public static Task ClosedSignal(HubConnection connection)
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        return closed.Task;
+    }
+
     public static async Task<HubConnection> ConnectAsync(Uri baseAddress, string token)
     {
         var connection = Create(baseAddress, token);

@@ -15,7 +15,8 @@ internal static class HubConnectionFactory
             {
                 http.SkipNegotiation = true;
 
-                // Called for every (re)connection: on WebSockets the token travels as the access_token query string.
+                // Called for every (re)connection. Outside a browser, SignalR's client sends the token in the WebSocket
+                // request's Authorization header (a browser cannot, and uses the access_token query string).
                 http.AccessTokenProvider = accessTokenProvider;
                 if (options.WebSocketFactory is { } webSocketFactory)
                 {

@@ -59,12 +59,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var device = await scenario.RegisterDeviceAsync(bob);
         var session = await scenario.DeviceSessionAsync(bob, device.DeviceId);
         var connection = RawHub.Create(cluster.NodeB.BaseAddress, session.AccessToken);
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Closed += _ =>
-        {
-            closed.TrySetResult();
-            return Task.CompletedTask;
-        };
+        var closed = RawHub.ClosedSignal(connection);
         await using (connection)
         {
             await connection.StartAsync(Scenario.Timeout());
@@ -75,12 +70,12 @@ public sealed class RedisOutageTests : IAsyncLifetime
             await Eventually.WaitAsync(
                 () => cluster.NodeA.Output.Contains("device-aborts to the other nodes (", StringComparison.Ordinal),
                 "node A to fail to publish the abort");
-            Assert.False(closed.Task.IsCompleted, "the connection on node B closed while Redis was down");
+            Assert.False(closed.IsCompleted, "the connection on node B closed while Redis was down");
 
             await cluster.Redis.RestartAsync();
 
             // The access token lives 5 minutes: within this bound, only the abort published again closes the connection.
-            await closed.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+            await closed.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
         }
 
         // The device's removal is an abort and a change of its conversations' routes: both were kept, and both published again.

@@ -69,12 +69,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
         var device = await Scenario.RegisterDeviceAsync(bob);
         var session = await Scenario.DeviceSessionAsync(bob, device.DeviceId);
         var connection = RawHub.Create(NodeB.BaseAddress, session.AccessToken);
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Closed += _ =>
-        {
-            closed.TrySetResult();
-            return Task.CompletedTask;
-        };
+        var closed = RawHub.ClosedSignal(connection);
         await using (connection)
         {
             await connection.StartAsync(Scenario.Timeout());
@@ -82,7 +77,7 @@ public sealed class TwoNodeTests : IAsyncLifetime
             // The scenario's API talks to node A: the revocation is served there, the connection lives on B.
             await Scenario.Api.DeleteDeviceAsync(await Scenario.FreshTokenAsync(bob), device.DeviceId);
 
-            await closed.Task.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
+            await closed.WaitAsync(TimeSpan.FromSeconds(15), TestContext.Current.CancellationToken);
         }
     }
 

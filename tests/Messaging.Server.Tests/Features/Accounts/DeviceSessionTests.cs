@@ -43,7 +43,7 @@ public sealed class DeviceSessionTests() : ServerTest(new Dictionary<string, str
         var opened = await Scenario.DeviceSessionAsync(alice, deviceId);
         var refreshed = await Scenario.RefreshAsync(deviceId, opened.RefreshToken, identity);
         await using var hub = await RawHub.ConnectAsync(Server.BaseAddress, refreshed.AccessToken);
-        var closed = ClosedSignal(hub);
+        var closed = RawHub.ClosedSignal(hub);
 
         await AccountTestKit.RefusedAsync(() => Scenario.RefreshAsync(deviceId, opened.RefreshToken, identity), ErrorCodes.SessionEnded, 401);
 
@@ -183,7 +183,7 @@ public sealed class DeviceSessionTests() : ServerTest(new Dictionary<string, str
         var session = await Scenario.DeviceSessionAsync(alice, deviceId);
         var other = await Scenario.DeviceSessionAsync(alice, otherDeviceId);
         await using var hub = await RawHub.ConnectAsync(Server.BaseAddress, session.AccessToken);
-        var closed = ClosedSignal(hub);
+        var closed = RawHub.ClosedSignal(hub);
 
         await Scenario.Api.SignOutAsync(session.AccessToken, Ct);
 
@@ -220,7 +220,7 @@ public sealed class DeviceSessionTests() : ServerTest(new Dictionary<string, str
         var bobDevice = await Scenario.RegisterDeviceAsync(bob);
         var bobSession = await Scenario.DeviceSessionAsync(bob, bobDevice.DeviceId);
         await using var raw = await RawHub.ConnectAsync(Server.BaseAddress, session.AccessToken);
-        var closed = ClosedSignal(raw);
+        var closed = RawHub.ClosedSignal(raw);
 
         await Scenario.Api.SignOutEverywhereAsync(await Scenario.FreshTokenAsync(alice, cancellationToken: Ct), Ct);
 
@@ -269,18 +269,6 @@ public sealed class DeviceSessionTests() : ServerTest(new Dictionary<string, str
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    /// <summary>Completes when the server closes the connection (it does not reconnect by itself).</summary>
-    private static Task ClosedSignal(HubConnection connection)
-    {
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Closed += _ =>
-        {
-            closed.TrySetResult();
-            return Task.CompletedTask;
-        };
-        return closed.Task;
-    }
 
     /// <summary>A device-policy route: it answers only to a live session of that device.</summary>
     private Task<HttpAnswer> StatusAsync(string deviceToken, Guid deviceId) =>
