@@ -15,13 +15,10 @@ internal static class HubConnectionFactory
             {
                 http.SkipNegotiation = true;
 
-                // Called for every (re)connection. Outside a browser, SignalR's client sends the token in the WebSocket
-                // request's Authorization header (a browser cannot, and uses the access_token query string).
+                // Called for every (re)connection, and sent in the WebSocket request's Authorization header (a browser
+                // cannot set it, and uses the access_token query string). A test's own factory takes it from here.
                 http.AccessTokenProvider = accessTokenProvider;
-                if (options.WebSocketFactory is { } webSocketFactory)
-                {
-                    http.WebSocketFactory = webSocketFactory;
-                }
+                http.WebSocketFactory = options.WebSocketFactory ?? HubWebSocket.Factory(accessTokenProvider);
             })
             .WithAutomaticReconnect(retryPolicy);
 

@@ -1,5 +1,4 @@
 using Messaging.Contracts;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -85,7 +84,7 @@ public sealed partial class MessagingClient : IAsyncDisposable
     public event EventHandler<HubError>? AcknowledgementRefused;
 
     /// <summary>
-    /// The server closed a new connection because this device already holds as many as a node allows
+    /// The server refused a new connection because this device already holds as many as a node allows
     /// (<see cref="ErrorCodes.RateLimited"/>; <c>Messaging:RateLimits:ConnectionsPerDevice</c>). The client keeps
     /// trying with its backoff, and gets in once one of the others closes; a device that sees this has connections it
     /// does not know of (another copy of the application, or its token in other hands). Handlers run on a background
@@ -174,6 +173,11 @@ public sealed partial class MessagingClient : IAsyncDisposable
             }
             catch (Exception e)
             {
+                if (e is HubConnectionRefusedException)
+                {
+                    RaiseConnectionRefused();
+                }
+
                 var delay = _options.ReconnectBackoff.GetDelay(attempt);
                 Log.ConnectFailed(_logger, attempt + 1, delay, e);
                 await Task.Delay(delay, cancellationToken);
@@ -211,8 +215,14 @@ public sealed partial class MessagingClient : IAsyncDisposable
         }
     }
 
-    private bool ShouldReconnect(long previousRetryCount)
+    /// <summary>Whether SignalR should try again; a refused attempt is reported first (<see cref="ConnectionRefused"/>).</summary>
+    private bool ShouldReconnect(long previousRetryCount, Exception? lastFailure)
     {
+        if (lastFailure is HubConnectionRefusedException)
+        {
+            RaiseConnectionRefused();
+        }
+
         if (_lifetimeToken.IsCancellationRequested || _tokens.Fault is not null)
         {
             return false;
@@ -282,21 +292,10 @@ public sealed partial class MessagingClient : IAsyncDisposable
         }
 
         Log.Closed(_logger, error);
-        if (IsRefusedAsRateLimited(error))
-        {
-            RaiseConnectionRefused();
-        }
 
         Volatile.Write(ref _restart, RestartAsync());
         return Task.CompletedTask;
     }
-
-    /// <summary>
-    /// The hub refuses a connection by throwing <c>HubException(rate-limited)</c> as it opens; SignalR sends that in the
-    /// close message, which the client receives as the text of a <see cref="HubException"/> ending with the code.
-    /// </summary>
-    private static bool IsRefusedAsRateLimited(Exception? error) =>
-        error is HubException { Message: var message } && message.EndsWith($": {ErrorCodes.RateLimited}", StringComparison.Ordinal);
 
     private void RaiseConnectionRefused()
     {

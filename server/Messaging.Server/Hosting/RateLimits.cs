@@ -13,8 +13,8 @@ namespace Messaging.Server.Hosting;
 /// sign-in, per account or per device after it. Buckets are kept in memory by each node, so with several nodes behind
 /// a balancer a caller gets each node's budget (docs/scaling.md). Repeated sign-in failures also lock the account
 /// itself, whatever the node (SignInService); hub sends are limited per device by <see cref="SendLimiter"/>, acknowledgements
-/// that match nothing by <see cref="AcknowledgementLimiter"/>, and hub connections per device by <c>MessagingHub</c>
-/// (<see cref="RateLimitOptions.ConnectionsPerDevice"/>).
+/// that match nothing by <see cref="AcknowledgementLimiter"/>, and hub connections open at once per device by
+/// <c>HubConnectionCap</c> (<see cref="RateLimitOptions.ConnectionsPerDevice"/>).
 /// A refusal is answered 429 with the <c>rate-limited</c> code and a Retry-After header, and is audited.
 /// </summary>
 internal static class RateLimits

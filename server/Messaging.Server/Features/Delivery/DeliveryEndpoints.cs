@@ -10,6 +10,7 @@ internal static class DeliveryEndpoints
     public static IServiceCollection AddDelivery(this IServiceCollection services)
     {
         services.AddSingleton<DeliveryService>();
+        services.AddSingleton<HubConnectionCap>();
         services.AddSingleton<IRecordSweep, ExpiredCopySweep>();
         services.AddSignalR(options =>
             {
@@ -36,7 +37,7 @@ internal static class DeliveryEndpoints
             options.Transports = HttpTransportType.WebSockets;
             // A connection ends when its access token expires; the client reconnects with a fresh one.
             options.CloseOnAuthenticationExpiration = true;
-        });
+        }).Add(HubConnectionCap.Apply);
         return app;
     }
 }

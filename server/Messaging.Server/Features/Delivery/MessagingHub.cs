@@ -1,12 +1,9 @@
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
 using Messaging.Server.Features.Accounts.Sessions;
-using Messaging.Server.Features.Audit;
 using Messaging.Server.Features.Devices;
-using Messaging.Server.Hosting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.Options;
 
 namespace Messaging.Server.Features.Delivery;
 
@@ -17,8 +14,7 @@ namespace Messaging.Server.Features.Delivery;
 /// </summary>
 [Authorize(Policy = Policies.Device)]
 internal sealed class MessagingHub(
-    DeliveryService delivery, DeviceConnections connections, DevicePush push, IDeviceStore devices, ISessionStore sessions,
-    AuditTrail audit, IOptions<RateLimitOptions> limits) : Hub
+    DeliveryService delivery, DeviceConnections connections, DevicePush push, IDeviceStore devices, ISessionStore sessions) : Hub
 {
     public override async Task OnConnectedAsync()
     {
@@ -39,13 +35,6 @@ internal sealed class MessagingHub(
                 connections.Remove(deviceId, Context);
                 Context.Abort();
                 return;
-            }
-
-            // Counted after registering, so two connections racing in cannot both take the last place.
-            if (connections.Of(deviceId).Length > limits.Value.ConnectionsPerDevice)
-            {
-                await audit.DeniedAsync("hub.connect", caller.AccountId, deviceId, null, ErrorCodes.RateLimited);
-                throw new HubException(ErrorCodes.RateLimited); // the client reads it in the close message; the catch unregisters
             }
 
             if (push.UsesGroups)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using Messaging.Client;
 using Messaging.Contracts;
 using Messaging.Server.Features.Accounts;
@@ -11,8 +12,9 @@ namespace Messaging.Server.Tests.Features.Accounts;
 
 /// <summary>
 /// The named rate limits with small budgets: sign-ins per client address, code checks per account, hub sends,
-/// acknowledgements of nothing and connections per device. A refusal is 429 <c>rate-limited</c> with Retry-After over HTTP, the <c>rate-limited</c> hub error on the
-/// hub, and audited. Each test starts its own server with its own budgets (the buckets refill in real time).
+/// acknowledgements of nothing and connections per device. A refusal is 429 <c>rate-limited</c> over HTTP (with Retry-After
+/// where a bucket refills; a device's connections are refused before the WebSocket upgrade), the <c>rate-limited</c> hub
+/// error on the hub, and audited. Each test starts its own server with its own budgets (the buckets refill in real time).
 /// </summary>
 public sealed class RateLimitTests
 {
@@ -124,20 +126,25 @@ public sealed class RateLimitTests
     }
 
     [Fact]
-    public async Task HubConnect_BeyondTheDevicesConnections_IsRefusedWithRateLimitedForThatDeviceOnlyAndAudited()
+    public async Task HubConnect_BeyondTheDevicesConnections_IsRefusedBeforeTheUpgradeForThatDeviceOnlyAuditedAndNotAnError()
     {
         await using var server = await TestServer.StartAsync(Limits("ConnectionsPerDevice", 2));
         await using var scenario = await Scenario.StartAsync(server);
         var alice = await scenario.MemberAsync();
-        var token = await DeviceTokenAsync(scenario, alice);
+        var device = await scenario.RegisterDeviceAsync(alice);
+        var token = (await scenario.DeviceSessionAsync(alice, device.DeviceId)).AccessToken;
         var first = await RawHub.ConnectForPushesAsync(server.BaseAddress, token);
         await using var second = await RawHub.ConnectForPushesAsync(server.BaseAddress, token);
 
-        var refusal = await ConnectionRefusalAsync(server, token);
+        // Refused with the status of the WebSocket request itself: no upgrade, no handshake.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await UpgradeStatusAsync(server, token));
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var refused = await http.CallAsync(HttpMethod.Get, Routes.Hub, token);
+        Assert.Equal((HttpStatusCode.TooManyRequests, ErrorCodes.RateLimited), (refused.Status, refused.Code));
         await using var otherDevice = await RawHub.ConnectForPushesAsync(server.BaseAddress, await DeviceTokenAsync(scenario, alice));
 
-        Assert.Contains(ErrorCodes.RateLimited, refusal, StringComparison.Ordinal);
         await server.AssertAuditedAsync("hub.connect", AuditOutcomes.Denied, alice.AccountId, ErrorCodes.RateLimited);
+        Assert.DoesNotContain(server.Logs.Lines, line => line.StartsWith("Error ", StringComparison.Ordinal));
         await foreach (var _ in second.StreamAsync<Messaging.Contracts.Delivery>(HubMethods.Drain, Scenario.Timeout()))
         {
         }
@@ -149,6 +156,11 @@ public sealed class RateLimitTests
             async () => (again = await TryConnectForPushesAsync(server, token)) is not null,
             "a connection to take the closed one's place");
         await again!.DisposeAsync();
+        await second.DisposeAsync();
+
+        // Nothing is kept for a device with no connection left.
+        var cap = server.Get<Messaging.Server.Features.Delivery.HubConnectionCap>();
+        await Eventually.WaitAsync(() => cap.OpenFor(device.DeviceId) == 0, "the device's count to be given back");
     }
 
     [Fact]
@@ -162,11 +174,14 @@ public sealed class RateLimitTests
         var refused = new TaskCompletionSource<HubError>(TaskCreationOptions.RunContinuationsAsynchronously);
         second.ConnectionRefused += (_, error) => refused.TrySetResult(error);
 
-        await second.ConnectAsync(Scenario.Timeout());
+        // Refused before the upgrade, the client keeps trying with its backoff; ConnectAsync returns once it is in.
+        var connecting = second.ConnectAsync(Scenario.Timeout());
         var refusal = await refused.Task.WaitAsync(Scenario.Timeout());
+        Assert.False(connecting.IsCompleted);
         await first.DisposeAsync();
 
         Assert.Equal(ErrorCodes.RateLimited, refusal.Code);
+        await connecting;
         await second.WaitForDrainAsync(Scenario.Timeout()); // connected and drained once the first connection closed
     }
 
@@ -177,29 +192,23 @@ public sealed class RateLimitTests
     private static async Task<string> DeviceTokenAsync(Scenario scenario, TestPerson person) =>
         (await scenario.DeviceSessionAsync(person, (await scenario.RegisterDeviceAsync(person)).DeviceId)).AccessToken;
 
-    /// <summary>
-    /// Connects and waits for the server to close the connection: the handshake succeeds, then the hub refuses it and
-    /// says why in its close message. Returns that message.
-    /// </summary>
-    private static async Task<string> ConnectionRefusalAsync(TestServer server, string token)
+    /// <summary>The HTTP status the server answers a WebSocket request to the hub with (101 when it upgrades).</summary>
+    private static async Task<HttpStatusCode> UpgradeStatusAsync(TestServer server, string token)
     {
-        await using var connection = RawHub.Create(server.BaseAddress, token);
-        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.Closed += error =>
-        {
-            closed.TrySetResult(error);
-            return Task.CompletedTask;
-        };
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {token}");
+        var hub = new UriBuilder(new Uri(server.BaseAddress, Routes.Hub)) { Scheme = "ws" }.Uri;
         try
         {
-            await connection.StartAsync(Scenario.Timeout());
+            await socket.ConnectAsync(hub, Scenario.Timeout());
         }
-        catch (Exception e) when (e is HubException or InvalidOperationException or IOException)
+        catch (WebSocketException)
         {
-            return e.Message; // closed before the start completed
+            // Not upgraded: the status says why.
         }
 
-        return (await closed.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken))?.Message ?? "closed without an error";
+        return socket.HttpStatusCode;
     }
 
     private static async Task<HubConnection?> TryConnectForPushesAsync(TestServer server, string token)
@@ -214,7 +223,7 @@ public sealed class RateLimitTests
 
             return connection;
         }
-        catch (Exception e) when (e is HubException or InvalidOperationException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is HubException or InvalidOperationException or IOException or OperationCanceledException or WebSocketException)
         {
             await connection.DisposeAsync();
             return null;
