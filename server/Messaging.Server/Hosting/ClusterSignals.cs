@@ -134,9 +134,9 @@ internal sealed partial class ClusterSignals(
             await redis.GetSubscriber().PublishAsync(channel, value);
             return true;
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {
-            // Redis is unreachable (the connection fails at once, RedisConnection). An abort or a route change is kept
+            // Redis is unreachable (the connection fails at once, RedisConnection), or the node is stopping. An abort or a route change is kept
             // and published again once Redis is back (UnsentNotices); until then, a revoked device is out of every
             // fan-out and its session is ended, so other nodes refuse its next call, and other nodes' cached routes
             // expire within SendRoutes.MaxAge. A resync request is made anew when the connection's other link comes

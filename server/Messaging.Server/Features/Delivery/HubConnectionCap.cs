@@ -15,9 +15,9 @@ namespace Messaging.Server.Features.Delivery;
 /// </summary>
 /// <remarks>
 /// Each connection may keep a call in flight, so the cap also bounds what one device's token can ask of the store at
-/// once. Entering is one atomic step, so two connections racing in cannot both take the last place. A counter per
-/// connected device, not ASP.NET Core's concurrency limiter: a limiter and its lease per device cost about 1.2 KiB more
-/// per idle connection in the benchmark's connection test (docs/benchmarks.md).
+/// once. Entering is one atomic step, so two connections racing in cannot both take the last place. ASP.NET Core's
+/// concurrency limiter would count the same, at the same memory per idle connection (both measured, docs/benchmarks.md);
+/// this counter keeps the refusal the hub's own (audited as <c>hub.connect</c>) and holds connected devices only.
 /// </remarks>
 internal sealed class HubConnectionCap(IOptions<RateLimitOptions> limits)
 {
