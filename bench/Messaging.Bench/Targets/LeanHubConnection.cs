@@ -15,10 +15,13 @@ namespace Messaging.Bench.Targets;
 /// </summary>
 /// <remarks>
 /// The generator shares the machine's two cores with the server it measures. With <c>HubConnection</c> it spent
-/// about 99 µs of CPU per durable delivery, two thirds of what the server spent, so the benchmark measured the
+/// 89–104 µs of CPU per durable delivery, two thirds of what the server spent, so the benchmark measured the
 /// generator nearly as much as the server. Real clients run on other machines. The frames on the wire are the same
 /// (SignalR's <see cref="MessagePackHubProtocol"/> writes and reads them); only the client-side machinery is lighter.
-/// A connection's messages are handled in order on its receive loop, as <c>HubConnection</c> handles them.
+/// Alone it saves little: with the process's socket continuations inline (<see cref="Load.InlineSocketCompletions"/>),
+/// which <c>HubConnection</c>'s pipes would hand to the thread pool anyway, the generator spends a third less CPU per
+/// delivery (docs/benchmarks.md). A connection's messages are handled in order on its receive loop, as
+/// <c>HubConnection</c> handles them.
 /// </remarks>
 internal sealed class LeanHubConnection : IAsyncDisposable, IInvocationBinder
 {
@@ -145,6 +148,7 @@ internal sealed class LeanHubConnection : IAsyncDisposable, IInvocationBinder
 
     Type IInvocationBinder.GetStreamItemType(string streamId) =>
         pending.TryGetValue(streamId, out var call) ? call.Type : typeof(object);
+
     private string NextInvocationId() => Interlocked.Increment(ref nextInvocationId).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Writes one message as one WebSocket message; a connection sends one at a time, with one reused buffer.</summary>
