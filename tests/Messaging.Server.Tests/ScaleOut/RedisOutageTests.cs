@@ -58,11 +58,12 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var bob = await scenario.MemberAsync();
         var device = await scenario.RegisterDeviceAsync(bob);
         var session = await scenario.DeviceSessionAsync(bob, device.DeviceId);
-        var connection = RawHub.Create(cluster.NodeB.BaseAddress, session.AccessToken);
+        // Registered for pushes before Redis goes: the hub's OnConnectedAsync, which runs after the handshake, subscribes
+        // the connection on Redis, and a connection still opening when Redis dies is closed by that (scaling.md).
+        var connection = await RawHub.ConnectForPushesAsync(cluster.NodeB.BaseAddress, session.AccessToken);
         var closed = RawHub.ClosedSignal(connection);
         await using (connection)
         {
-            await connection.StartAsync(Scenario.Timeout());
             await cluster.Redis.KillAsync();
 
             // Served by node A (the scenario's API), which cannot tell node B while Redis is down.
