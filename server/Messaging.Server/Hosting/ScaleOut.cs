@@ -1,4 +1,6 @@
 using Messaging.Server.Features.Delivery;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 
 namespace Messaging.Server.Hosting;
 
@@ -7,7 +9,8 @@ namespace Messaging.Server.Hosting;
 /// set, SignalR's Redis backplane carries every group send, so a copy stored by the node that took the sender's
 /// call is pushed by the node that holds the recipient device's connection. The store stays the truth: a push lost
 /// on the way costs latency, not data: a device drains its queue on every connection, and once Redis is back after an
-/// outage every node pushes again what waits for the devices connected to it (<see cref="BackplaneResync"/>).
+/// outage every node pushes again what waits for the devices connected to it (<see cref="BackplaneResync"/>). During
+/// the outage each node keeps serving, and accepting, its own connections (<see cref="OutageTolerantBackplane"/>).
 /// </summary>
 /// <remarks>
 /// Closing a device's connections and emptying the send path's route cache reach every node through
@@ -28,9 +31,13 @@ internal static class ScaleOut
             return services;
         }
 
-        // AddSignalR is idempotent: this only swaps the hub lifetime manager for the Redis one, on the node's one connection.
+        // AddSignalR is idempotent: this only swaps the hub lifetime manager for the Redis one, on the node's one connection,
+        // wrapped for the hub so that a Redis outage does not close new connections.
         services.AddSingleton(_ => new RedisConnection(options)); // made by the container, so disposed by it
         services.AddSignalR().AddStackExchangeRedis();
+        services.AddSingleton<RedisHubLifetimeManager<MessagingHub>>();
+        services.AddSingleton<OutageTolerantBackplane>();
+        services.AddSingleton<HubLifetimeManager<MessagingHub>>(sp => sp.GetRequiredService<OutageTolerantBackplane>());
         services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
             .Configure<RedisConnection>((backplane, redis) => backplane.ConnectionFactory = async _ => await redis.GetAsync());
         services.AddSingleton<BackplaneResync>();

@@ -52,14 +52,45 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RedisDown_DevicesConnectingToNodeB_AreServedThereAndOnTheBackplaneOnceItIsBack()
+    {
+        var (alice, bob, conversation) = await cluster.Scenario.PairAsync();
+        await cluster.Redis.KillAsync();
+
+        // SignalR's backplane subscribes each new connection on Redis; these used to be closed as they opened.
+        var sender = await cluster.ConnectAsync(alice, cluster.PreferB, MessagingProtocol.MessagePack);
+        var recipient = await cluster.ConnectAsync(bob, cluster.PreferB, MessagingProtocol.MessagePack);
+        await recipient.WaitForDrainAsync(Scenario.Timeout());
+
+        // Node B pushes to its own connections without Redis: live, not with a drain.
+        var during = await sender.SendTextAsync(conversation, cipher, "both on node B while redis is down");
+        Assert.Equal(during.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
+        Assert.Equal(1, recipient.DrainCount);
+        Assert.Contains("served by this node alone", cluster.NodeB.Output, StringComparison.Ordinal);
+
+        await cluster.Redis.RestartAsync();
+        await Eventually.WaitAsync(
+            () => cluster.NodeA.Output.Contains("The backplane is back", StringComparison.Ordinal)
+                && cluster.NodeB.Output.Contains("The backplane is back", StringComparison.Ordinal),
+            "both nodes to be back on Redis");
+
+        // The connection opened during the outage is on the backplane now, without reconnecting: a push crosses nodes.
+        var senderOnA = await cluster.ConnectAsync(alice, cluster.PreferA, MessagingProtocol.MessagePack);
+        var after = await senderOnA.SendTextAsync(conversation, cipher, "from node A once redis is back");
+        Assert.Equal(after.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
+        Assert.Equal(1, recipient.DrainCount);
+        Assert.True(recipient.IsConnected);
+    }
+
+    [Fact]
     public async Task RedisDown_DeviceRevokedOnNodeA_ItsConnectionOnNodeBEndsOnceRedisIsBack()
     {
         var scenario = cluster.Scenario;
         var bob = await scenario.MemberAsync();
         var device = await scenario.RegisterDeviceAsync(bob);
         var session = await scenario.DeviceSessionAsync(bob, device.DeviceId);
-        // Registered for pushes before Redis goes: the hub's OnConnectedAsync, which runs after the handshake, subscribes
-        // the connection on Redis, and a connection still opening when Redis dies is closed by that (scaling.md).
+        // Registered for pushes before Redis goes: the hub's OnConnectedAsync, which runs after the handshake, joins the
+        // device's group on Redis, and a connection whose join meets Redis dying is closed by that (scaling.md).
         var connection = await RawHub.ConnectForPushesAsync(cluster.NodeB.BaseAddress, session.AccessToken);
         var closed = RawHub.ClosedSignal(connection);
         await using (connection)

@@ -12,7 +12,11 @@ namespace Messaging.Server.Features.Delivery;
 /// harmless, as with any drain.
 /// </summary>
 internal sealed partial class BackplaneResync(
-    DeliveryService delivery, DeviceConnections connections, DevicePush push, ILogger<BackplaneResync> logger) : BackgroundService
+    DeliveryService delivery,
+    DeviceConnections connections,
+    DevicePush push,
+    Hosting.OutageTolerantBackplane backplane,
+    ILogger<BackplaneResync> logger) : BackgroundService
 {
     // One pending request is enough: a resync reads the queues as they are when it runs, so requests that arrive while
     // one runs are served by a single run after it.
@@ -38,6 +42,8 @@ internal sealed partial class BackplaneResync(
 
     private async Task ResyncAsync(CancellationToken cancellationToken)
     {
+        // First, so that what is pushed from now on reaches them too; pushes in between come again below.
+        var openedDuringOutage = await backplane.JoinWaitingAsync();
         var (devices, copies) = (0, 0);
         foreach (var deviceId in connections.Devices)
         {
@@ -49,11 +55,11 @@ internal sealed partial class BackplaneResync(
             }
         }
 
-        LogResynced(logger, copies, devices);
+        LogResynced(logger, copies, devices, openedDuringOutage);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The backplane is back: pushed {Copies} waiting copies again to {Devices} connected devices")]
-    private static partial void LogResynced(ILogger logger, int copies, int devices);
+    [LoggerMessage(Level = LogLevel.Information, Message = "The backplane is back: pushed {Copies} waiting copies again to {Devices} connected devices; {OpenedDuringOutage} hub connections were opened here meanwhile, and those still open have joined it")]
+    private static partial void LogResynced(ILogger logger, int copies, int devices, int openedDuringOutage);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push the waiting copies again after the backplane came back ({Error})")]
     private static partial void LogResyncFailed(ILogger logger, string error);

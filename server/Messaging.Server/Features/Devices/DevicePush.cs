@@ -17,7 +17,7 @@ internal sealed class DevicePush(IHubContext<MessagingHub> hub, HubLifetimeManag
 
     public static string Group(Guid deviceId) => $"device:{deviceId:N}";
 
-    /// <exception cref="IOException">The backplane could not take the push (Redis unreachable).</exception>
+    /// <exception cref="IOException">The backplane could not take the push (Redis unreachable): only this node's connections got it.</exception>
     public Task SendAsync(Guid deviceId, string method, object argument) =>
         UsesGroups ? SendToGroupAsync(deviceId, method, argument) : SendLocalAsync(deviceId, method, argument);
 
@@ -29,8 +29,11 @@ internal sealed class DevicePush(IHubContext<MessagingHub> hub, HubLifetimeManag
         }
         catch (StackExchange.Redis.RedisException e)
         {
-            // Callers handle a lost push one way, whatever the transport: the copy waits in the store.
-            throw new IOException("The backplane could not take the push.", e);
+            // Redis refused it, so no node got it: this node's connections of the device at least get it now (also those
+            // opened during the outage, which have not joined the group yet). Callers handle what is still lost one way,
+            // whatever the transport: the copy waits in the store, and the others get it once Redis is back.
+            await SendLocalAsync(deviceId, method, argument);
+            throw new IOException("The backplane could not take the push; only this node's connections got it.", e);
         }
     }
 
