@@ -60,14 +60,20 @@ public sealed class TcpLoadBalancer : IAsyncDisposable
     /// <summary>Client connections ever forwarded to <paramref name="backend"/>.</summary>
     public int ForwardedConnections(Uri backend) => Volatile.Read(ref forwarded[IndexOf(backend)]);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Closes every client connection forwarded so far, as a network failure would; new ones are still forwarded.</summary>
+    public void CutAll()
     {
-        await stop.CancelAsync();
-        listener.Stop();
         foreach (var (client, _) in open.Values)
         {
             client.Dispose();
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stop.CancelAsync();
+        listener.Stop();
+        CutAll();
 
         await accepting;
         await Task.WhenAll(open.Values.Select(o => o.Forwarding));

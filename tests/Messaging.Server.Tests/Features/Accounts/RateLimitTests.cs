@@ -185,6 +185,41 @@ public sealed class RateLimitTests
         await second.WaitForDrainAsync(Scenario.Timeout()); // connected and drained once the first connection closed
     }
 
+    [Fact]
+    public async Task SdkClient_ReconnectingBeyondTheDevicesConnections_ReportsTheRefusalThenGetsBackInOnceAPlaceFrees()
+    {
+        await using var server = await TestServer.StartAsync(Limits("ConnectionsPerDevice", 1));
+        await using var scenario = await Scenario.StartAsync(server);
+        await using var network = new TcpLoadBalancer([server.BaseAddress]);
+        var alice = await scenario.MemberAsync();
+        var device = await scenario.RegisterDeviceAsync(alice);
+        await using var client = new MessagingClient(new MessagingClientOptions
+        {
+            ServerUri = network.BaseAddress,
+            Session = scenario.SessionFor(alice, device.DeviceId),
+            DeviceId = device.DeviceId,
+            // Every retry comes 1 to 2 seconds after the last: the window in which the test takes the freed place.
+            ReconnectBackoff = new ReconnectBackoff(TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2)),
+        });
+        var refused = new TaskCompletionSource<HubError>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ConnectionRefused += (_, error) => refused.TrySetResult(error);
+        await client.ConnectAsync(Scenario.Timeout());
+        await client.WaitForDrainAsync(Scenario.Timeout());
+
+        // The client's connection drops; before it tries again, another connection of the device takes the place.
+        network.CutAll();
+        var cap = server.Get<Messaging.Server.Features.Delivery.HubConnectionCap>();
+        await Eventually.WaitAsync(() => cap.OpenFor(device.DeviceId) == 0, "the server to see the connection drop");
+        var other = scenario.ClientFor(alice, device.DeviceId);
+        await other.ConnectAsync(Scenario.Timeout());
+
+        // SignalR's reconnection meets the 429: reported, and the client keeps trying.
+        Assert.Equal(ErrorCodes.RateLimited, (await refused.Task.WaitAsync(Scenario.Timeout())).Code);
+        Assert.Equal(1, client.DrainCount);
+        await other.DisposeAsync();
+        await Eventually.WaitAsync(() => client.DrainCount == 2 && client.IsConnected, "the client to get back in and drain");
+    }
+
     /// <summary>Scenario's generous limits (set by TestServer for every test), with one of them made small.</summary>
     private static Dictionary<string, string?> Limits(string name, int perMinute) =>
         new(Scenario.GenerousLimits) { [$"Messaging:RateLimits:{name}"] = perMinute.ToString(System.Globalization.CultureInfo.InvariantCulture) };
