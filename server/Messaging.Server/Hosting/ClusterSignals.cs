@@ -39,21 +39,21 @@ internal sealed partial class ClusterSignals(
     {
         redis = await connection.GetAsync();
         var subscriber = redis.GetSubscriber();
-        await subscriber.SubscribeAsync(Aborts, (_, value) =>
+        await SubscribeAsync(subscriber, Aborts, (_, value) =>
         {
             if (Guid.TryParse(value.ToString(), out var deviceId))
             {
                 connections.AbortLocal(deviceId);
             }
         });
-        await subscriber.SubscribeAsync(RoutingChanged, (_, value) =>
+        await SubscribeAsync(subscriber, RoutingChanged, (_, value) =>
         {
             if (value != nodeId)
             {
                 routing.ChangedElsewhere();
             }
         });
-        await subscriber.SubscribeAsync(Resync, (_, value) =>
+        await SubscribeAsync(subscriber, Resync, (_, value) =>
         {
             // Another node is back on Redis: it may have missed what this node published again when its own
             // connection came back a moment before.
@@ -66,6 +66,22 @@ internal sealed partial class ClusterSignals(
         redis.ConnectionRestored += OnConnectionRestored;
         connections.Broadcast = deviceId => _ = PublishOrKeepAsync(Aborts, deviceId.ToString("N"));
         routing.Broadcast = () => _ = PublishOrKeepAsync(RoutingChanged, nodeId);
+    }
+
+    /// <summary>
+    /// A node starts while Redis is unreachable: StackExchange.Redis keeps the handler of a subscription that failed and
+    /// subscribes it once Redis answers, as it does for every subscription after an outage.
+    /// </summary>
+    private async Task SubscribeAsync(ISubscriber subscriber, RedisChannel channel, Action<RedisChannel, RedisValue> handler)
+    {
+        try
+        {
+            await subscriber.SubscribeAsync(channel, handler);
+        }
+        catch (RedisException e)
+        {
+            LogSubscribeLater(logger, channel.ToString(), e.GetType().Name);
+        }
     }
 
     /// <summary>
@@ -148,6 +164,9 @@ internal sealed partial class ClusterSignals(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The Redis connection ({Link}) is back")]
     private static partial void LogRestored(ILogger logger, ConnectionType link);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unreachable: {Channel} is subscribed once it answers ({Error})")]
+    private static partial void LogSubscribeLater(ILogger logger, string channel, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not publish on {Channel} to the other nodes ({Error})")]
     private static partial void LogPublishFailed(ILogger logger, string channel, string error);

@@ -83,6 +83,37 @@ public sealed class RedisOutageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RedisDown_NodeStarting_ServesItsConnectionsAndJoinsTheBackplaneOnceRedisIsUp()
+    {
+        var (alice, bob, conversation) = await cluster.Scenario.PairAsync();
+        await cluster.Redis.KillAsync();
+
+        // A node restarted (or added) during the outage starts; its start used to fail on its first subscription.
+        await cluster.NodeB.KillAsync();
+        await cluster.NodeB.StartAsync();
+        var recipient = await cluster.ConnectAsync(bob, cluster.PreferB, MessagingProtocol.MessagePack);
+        await recipient.WaitForDrainAsync(Scenario.Timeout());
+        var sender = await cluster.ConnectAsync(alice, cluster.PreferB, MessagingProtocol.MessagePack);
+        var during = await sender.SendTextAsync(conversation, cipher, "sent through a node that never reached redis");
+        Assert.Equal(during.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
+
+        await cluster.Redis.RestartAsync();
+        await Eventually.WaitAsync(
+            () => cluster.NodeA.Output.Contains("The backplane is back", StringComparison.Ordinal)
+                && cluster.NodeB.Output.Contains("The backplane is back", StringComparison.Ordinal),
+            "both nodes to be on Redis");
+
+        // Node B's own channels and the connection's group are on Redis now: a push from node A and a revocation on it
+        // reach node B.
+        var senderOnA = await cluster.ConnectAsync(alice, cluster.PreferA, MessagingProtocol.MessagePack);
+        var after = await senderOnA.SendTextAsync(conversation, cipher, "from node A once redis is up");
+        Assert.Equal(after.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
+        Assert.Equal(1, recipient.DrainCount);
+        await cluster.Scenario.Api.DeleteDeviceAsync(await cluster.Scenario.FreshTokenAsync(bob), recipient.DeviceId);
+        await Eventually.WaitAsync(() => !recipient.IsConnected, "the revoked device's connection on node B to close");
+    }
+
+    [Fact]
     public async Task RedisDown_DeviceRevokedOnNodeA_ItsConnectionOnNodeBEndsOnceRedisIsBack()
     {
         var scenario = cluster.Scenario;
