@@ -23,6 +23,12 @@ internal sealed class MessagingOptions
 
     /// <summary>Origins (scheme://host[:port]) allowed to open the WebSocket besides the server's own origin.</summary>
     public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// The load balancers and proxies in front of the node, as addresses or CIDR networks: only their X-Forwarded-For and
+    /// X-Forwarded-Proto are believed (<see cref="TrustedProxies"/>). Empty: the node is reached directly.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
 }
 
 internal sealed class StorageOptions

@@ -76,7 +76,7 @@ internal static class RateLimits
         return Bucket(key, perMinute);
     }
 
-    /// <summary>Per client address, for routes reached before sign-in (behind a proxy, configure forwarded headers).</summary>
+    /// <summary>Per client address, for routes reached before sign-in (behind a proxy, as <see cref="TrustedProxies"/> reads it).</summary>
     private static RateLimitPartition<string> PerAddress(HttpContext context, string policy, int perMinute) =>
         Bucket($"{policy}:{context.Connection.RemoteIpAddress}", perMinute);
 

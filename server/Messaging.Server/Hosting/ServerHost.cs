@@ -37,6 +37,7 @@ internal static class ServerHost
         builder.Services.AddAudit();
         builder.Services.AddSingleton<RecordSweeper>().AddHostedService(sp => sp.GetRequiredService<RecordSweeper>());
         builder.Services.AddErrorHandling();
+        builder.Services.AddTrustedProxies(options.TrustedProxies);
         builder.Services.AddOpenApiDocument();
         builder.Services
             .AddStorage(options, dataDirectory)
@@ -52,6 +53,7 @@ internal static class ServerHost
             .AddRateLimits();
 
         var app = builder.Build();
+        app.UseTrustedProxies(options.TrustedProxies);
         app.UseMiddleware<RequestLogging>();
         app.UseErrorHandling();
         app.UseMiddleware<SecurityHeaders>();
