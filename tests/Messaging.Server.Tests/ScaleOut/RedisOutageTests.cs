@@ -68,17 +68,10 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Equal(1, recipient.DrainCount);
         Assert.Contains("served by this node alone", cluster.NodeB.Output, StringComparison.Ordinal);
 
-        await cluster.Redis.RestartAsync();
-        await Eventually.WaitAsync(
-            () => cluster.NodeA.Output.Contains("The backplane is back", StringComparison.Ordinal)
-                && cluster.NodeB.Output.Contains("The backplane is back", StringComparison.Ordinal),
-            "both nodes to be back on Redis");
+        await RestartRedisForBothNodesAsync();
 
         // The connection opened during the outage is on the backplane now, without reconnecting: a push crosses nodes.
-        var senderOnA = await cluster.ConnectAsync(alice, cluster.PreferA, MessagingProtocol.MessagePack);
-        var after = await senderOnA.SendTextAsync(conversation, cipher, "from node A once redis is back");
-        Assert.Equal(after.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
-        Assert.Equal(1, recipient.DrainCount);
+        await AssertPushedLiveFromNodeAAsync(alice, conversation, recipient);
         Assert.True(recipient.IsConnected);
     }
 
@@ -97,18 +90,11 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var during = await sender.SendTextAsync(conversation, cipher, "sent through a node that never reached redis");
         Assert.Equal(during.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
 
-        await cluster.Redis.RestartAsync();
-        await Eventually.WaitAsync(
-            () => cluster.NodeA.Output.Contains("The backplane is back", StringComparison.Ordinal)
-                && cluster.NodeB.Output.Contains("The backplane is back", StringComparison.Ordinal),
-            "both nodes to be on Redis");
+        await RestartRedisForBothNodesAsync();
 
         // Node B's own channels and the connection's group are on Redis now: a push from node A and a revocation on it
         // reach node B.
-        var senderOnA = await cluster.ConnectAsync(alice, cluster.PreferA, MessagingProtocol.MessagePack);
-        var after = await senderOnA.SendTextAsync(conversation, cipher, "from node A once redis is up");
-        Assert.Equal(after.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
-        Assert.Equal(1, recipient.DrainCount);
+        await AssertPushedLiveFromNodeAAsync(alice, conversation, recipient);
         await cluster.Scenario.Api.DeleteDeviceAsync(await cluster.Scenario.FreshTokenAsync(bob), recipient.DeviceId);
         await Eventually.WaitAsync(() => !recipient.IsConnected, "the revoked device's connection on node B to close");
     }
@@ -145,5 +131,25 @@ public sealed class RedisOutageTests : IAsyncLifetime
         await Eventually.WaitAsync(
             () => cluster.NodeA.Output.Contains("Published again 2 of the 2 notices to the other nodes", StringComparison.Ordinal),
             "node A to log what it published again");
+    }
+
+    /// <summary>Redis comes back, and both nodes have resynced on it (each logs it).</summary>
+    private async Task RestartRedisForBothNodesAsync()
+    {
+        await cluster.Redis.RestartAsync();
+        await Eventually.WaitAsync(
+            () => cluster.NodeA.Output.Contains("The backplane is back", StringComparison.Ordinal)
+                && cluster.NodeB.Output.Contains("The backplane is back", StringComparison.Ordinal),
+            "both nodes to be back on Redis");
+    }
+
+    /// <summary>A message sent by a new device of <paramref name="sender"/> on node A is pushed to the recipient at once, not drained.</summary>
+    private async Task AssertPushedLiveFromNodeAAsync(TestPerson sender, Guid conversation, MessagingClient recipient)
+    {
+        var drains = recipient.DrainCount;
+        var onNodeA = await cluster.ConnectAsync(sender, cluster.PreferA, MessagingProtocol.MessagePack);
+        var ack = await onNodeA.SendTextAsync(conversation, cipher, "from node A once redis is back");
+        Assert.Equal(ack.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
+        Assert.Equal(drains, recipient.DrainCount);
     }
 }
