@@ -61,10 +61,14 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var sender = await cluster.ConnectAsync(alice, cluster.PreferB, MessagingProtocol.MessagePack);
         var recipient = await cluster.ConnectAsync(bob, cluster.PreferB, MessagingProtocol.MessagePack);
         await recipient.WaitForDrainAsync(Scenario.Timeout());
+        var recipientAgain = cluster.ClientFor(bob, recipient.DeviceId, cluster.PreferB, MessagingProtocol.MessagePack);
+        await recipientAgain.ConnectAsync(Scenario.Timeout());
+        await recipientAgain.WaitForDrainAsync(Scenario.Timeout());
 
-        // Node B pushes to its own connections without Redis: live, not with a drain.
+        // Node B pushes to its own connections without Redis, to each of the device's two: live, not with a drain.
         var during = await sender.SendTextAsync(conversation, cipher, "both on node B while redis is down");
-        Assert.Equal(during.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
+        Assert.Equal(during.MessageId, Assert.Single(await recipient.ReceiveAsync(1, acknowledge: false)).MessageId);
+        Assert.Equal(during.MessageId, Assert.Single(await recipientAgain.ReceiveAsync(1)).MessageId);
         Assert.Equal(1, recipient.DrainCount);
         Assert.Contains("served by this node alone", cluster.NodeB.Output, StringComparison.Ordinal);
 

@@ -45,6 +45,9 @@ internal sealed class DevicePush(IHubContext<MessagingHub> hub, HubLifetimeManag
         {
             0 => Task.CompletedTask,
             1 => hub.Clients.Client(open[0].ConnectionId).SendAsync(method, argument),
+            // One by one with the backplane: SignalR's Redis manager writes to a single connection of its node directly,
+            // but publishes a send to several on Redis even when all of them are here (and fails while Redis is down).
+            _ when UsesGroups => Task.WhenAll(open.Select(c => hub.Clients.Client(c.ConnectionId).SendAsync(method, argument))),
             _ => hub.Clients.Clients([.. open.Select(c => c.ConnectionId)]).SendAsync(method, argument),
         };
     }
