@@ -1,6 +1,7 @@
 using Messaging.Server.Features.Delivery;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Messaging.Server.Hosting;
 
@@ -44,6 +45,19 @@ internal static class ScaleOut
         services.AddHostedService(sp => sp.GetRequiredService<BackplaneResync>());
         services.AddSingleton<ClusterSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterSignals>());
+        services.AddHealthChecks().AddCheck<BackplaneHealthCheck>("backplane", tags: ["ready"]);
         return services;
+    }
+
+    /// <summary>
+    /// Redis carries pushes, not messages: a node that cannot reach it still serves (docs/scaling.md), so it stays ready
+    /// (HTTP 200, which keeps it behind the balancer) and says <c>Degraded</c>, for the operator's monitoring.
+    /// </summary>
+    private sealed class BackplaneHealthCheck(RedisConnection redis) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            (await redis.GetAsync()).IsConnected
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Degraded("Redis is unreachable: pushes do not cross nodes until it is back.");
     }
 }
