@@ -79,7 +79,7 @@ internal sealed partial class OutageTolerantBackplane(
 
         // Redis may have come back since the connection opened, and the resync that joins waiting groups run before this
         // group was added: then nothing else would join it.
-        if ((await redis.GetAsync()).IsConnected)
+        if (await CanSubscribeAsync())
         {
             await JoinAsync(connectionId);
         }
@@ -101,6 +101,13 @@ internal sealed partial class OutageTolerantBackplane(
     /// </summary>
     public async Task<int> JoinWaitingAsync()
     {
+        // Redis's two links come back one after the other, each with its own resync: the one after the subscription
+        // link's return joins. Joining before it would fail, and close the connections it was meant to keep.
+        if (!await CanSubscribeAsync())
+        {
+            return 0;
+        }
+
         foreach (var connectionId in waiting.Keys)
         {
             await JoinAsync(connectionId);
@@ -108,6 +115,8 @@ internal sealed partial class OutageTolerantBackplane(
 
         return Interlocked.Exchange(ref openedDuringOutage, 0);
     }
+
+    private async Task<bool> CanSubscribeAsync() => (await redis.GetAsync()).GetSubscriber().IsConnected();
 
     private async Task JoinAsync(string connectionId)
     {
