@@ -20,6 +20,9 @@ public sealed partial class MessagingClient
     private long _window;
 
     private long _drainCount;
+
+    /// <summary>A delivery of the last quiet acknowledgement sent, until an answered call confirms it on close.</summary>
+    private DeliveryRef? _lastQuietAcknowledgement;
     private int _receiving;
 
     /// <summary>
@@ -97,6 +100,33 @@ public sealed partial class MessagingClient
     }
 
     /// <summary>
+    /// Before the connection closes: SignalR's transport drops what it has not yet written to the socket when it stops,
+    /// and a quiet acknowledgement sent just before may still be there. One answered call after it (the last delivery
+    /// acknowledged again, harmless) returns only once the server has received it; the server then applies it even as
+    /// the connection closes. Without this the copies would only come again with the next drain.
+    /// </summary>
+    private async Task ConfirmQuietAcknowledgementsAsync()
+    {
+        if (Interlocked.Exchange(ref _lastQuietAcknowledgement, null) is not { } last || _hub.State != HubConnectionState.Connected)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(QuietAcknowledgementConfirmTimeout);
+        try
+        {
+            await _hub.InvokeAsync<AcknowledgeResult>(HubMethods.Acknowledge, new AcknowledgeRequest { Deliveries = [last] }, timeout.Token);
+        }
+        catch (Exception e)
+        {
+            // Nothing is lost: unacknowledged copies come again with the next drain.
+            Log.QuietAcknowledgementDropped(_logger, 1, e);
+        }
+    }
+
+    private static readonly TimeSpan QuietAcknowledgementConfirmTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Tells the server these deliveries are stored without waiting for its answer: one message on the connection
     /// instead of a call and its answer, for a client that does not need the count. Returns once the message is handed
     /// to the connection, true; if the connection is down, nothing is sent and it returns false (once
@@ -127,6 +157,7 @@ public sealed partial class MessagingClient
         try
         {
             await _hub.SendAsync(HubMethods.AcknowledgeQuietly, request, cancellationToken);
+            Volatile.Write(ref _lastQuietAcknowledgement, request.Deliveries[^1]);
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

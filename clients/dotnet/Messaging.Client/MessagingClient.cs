@@ -134,6 +134,7 @@ public sealed partial class MessagingClient : IAsyncDisposable
             return;
         }
 
+        await ConfirmQuietAcknowledgementsAsync();
         await _lifetime.CancelAsync();
         await Volatile.Read(ref _restart);
         await _hub.DisposeAsync();
