@@ -23,6 +23,7 @@ public sealed partial class MessagingClient
 
     /// <summary>A delivery of the last quiet acknowledgement sent, until an answered call confirms it on close.</summary>
     private DeliveryRef? _lastQuietAcknowledgement;
+
     private int _receiving;
 
     /// <summary>
