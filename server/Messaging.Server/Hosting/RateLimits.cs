@@ -10,9 +10,10 @@ namespace Messaging.Server.Hosting;
 
 /// <summary>
 /// Every named rate-limit policy and its bucket, in one place (ASP.NET Core's rate limiter): per IP address before
-/// sign-in, per account or per device after it. Buckets are kept in memory by each node, so with several nodes behind
-/// a balancer a caller gets each node's budget (docs/scaling.md). Repeated sign-in failures also lock the account
-/// itself, whatever the node (SignInService); hub sends are limited per device by <see cref="SendLimiter"/>, acknowledgements
+/// sign-in, per account or per device after it. With several nodes sharing a Redis, the buckets are kept there
+/// (<see cref="SharedBuckets"/>), so a caller has one budget whatever node its requests reach; without Redis, or while it
+/// is unreachable, each node keeps its own (docs/scaling.md). Repeated sign-in failures also lock the account
+/// itself, whatever the node (SignInService); hub sends are limited per device, on each node, by <see cref="SendLimiter"/>, acknowledgements
 /// that match nothing by <see cref="AcknowledgementLimiter"/>, and hub connections open at once per device by
 /// <c>HubConnectionCap</c> (<see cref="RateLimitOptions.ConnectionsPerDevice"/>).
 /// A refusal is answered 429 with the <c>rate-limited</c> code and a Retry-After header, and is audited.
@@ -49,10 +50,10 @@ internal static class RateLimits
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = RejectAsync;
-            options.AddPolicy(BundleFetches, context => PerCaller(context, Limits(context).BundleFetchesPerMinute));
+            options.AddPolicy(BundleFetches, context => PerCaller(context, BundleFetches, Limits(context).BundleFetchesPerMinute));
             options.AddPolicy(SignIn, context => PerAddress(context, SignIn, Limits(context).SignInsPerMinute));
-            options.AddPolicy(CodeChecks, context => PerCaller(context, Limits(context).CodeChecksPerMinute, byAccount: true));
-            options.AddPolicy(Invitations, context => PerCaller(context, Limits(context).InvitationsPerMinute, byAccount: true));
+            options.AddPolicy(CodeChecks, context => PerCaller(context, CodeChecks, Limits(context).CodeChecksPerMinute, byAccount: true));
+            options.AddPolicy(Invitations, context => PerCaller(context, Invitations, Limits(context).InvitationsPerMinute, byAccount: true));
             options.AddPolicy(PasswordReset, context => PerAddress(context, PasswordReset, Limits(context).PasswordResetsPerMinute));
         });
         return services;
@@ -69,28 +70,33 @@ internal static class RateLimits
         context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
 
     /// <summary>Per device (or per account when asked, or when the token names no device).</summary>
-    private static RateLimitPartition<string> PerCaller(HttpContext context, int perMinute, bool byAccount = false)
+    private static RateLimitPartition<string> PerCaller(HttpContext context, string policy, int perMinute, bool byAccount = false)
     {
         var caller = Caller.TryFrom(context.User);
         var key = !byAccount && caller?.DeviceId is { } device ? $"device:{device:N}" : $"account:{caller?.AccountId:N}";
-        return Bucket(key, perMinute);
+        return Bucket(context, policy, key, perMinute);
     }
 
     /// <summary>Per client address, for routes reached before sign-in (behind a proxy, as <see cref="TrustedProxies"/> reads it).</summary>
     private static RateLimitPartition<string> PerAddress(HttpContext context, string policy, int perMinute) =>
-        Bucket($"{policy}:{context.Connection.RemoteIpAddress}", perMinute);
+        Bucket(context, policy, $"{policy}:{context.Connection.RemoteIpAddress}", perMinute);
 
-    /// <summary>A bucket of <paramref name="perMinute"/> tokens, refilled one token at a time over a minute.</summary>
-    internal static RateLimitPartition<string> Bucket(string key, int perMinute) =>
-        RateLimitPartition.GetTokenBucketLimiter(key, _ => BucketOptions(perMinute));
+    /// <summary>
+    /// A bucket of <paramref name="perMinute"/> tokens, refilled one token at a time over a minute: in Redis when the
+    /// nodes share one, in this node's memory otherwise.
+    /// </summary>
+    private static RateLimitPartition<string> Bucket(HttpContext context, string policy, string key, int perMinute) =>
+        context.RequestServices.GetService<SharedBuckets>() is { } shared
+            ? shared.Partition(policy, key, perMinute)
+            : RateLimitPartition.GetTokenBucketLimiter(key, _ => BucketOptions(perMinute));
 
-    internal static TokenBucketRateLimiterOptions BucketOptions(int perMinute) => new()
+    internal static TokenBucketRateLimiterOptions BucketOptions(int perMinute, bool autoReplenishment = true) => new()
     {
         TokenLimit = perMinute,
         TokensPerPeriod = 1,
         ReplenishmentPeriod = TimeSpan.FromMinutes(1) / perMinute,
         QueueLimit = 0,
-        AutoReplenishment = true,
+        AutoReplenishment = autoReplenishment,
     };
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, CancellationToken cancellationToken)

@@ -15,7 +15,9 @@ namespace Messaging.Server.Hosting;
 /// </summary>
 /// <remarks>
 /// Closing a device's connections and emptying the send path's route cache reach every node through
-/// <see cref="ClusterSignals"/> (Redis channels of their own). Node-local on purpose: the rate-limit buckets (each node keeps its own).
+/// <see cref="ClusterSignals"/> (Redis channels of their own), and the HTTP rate-limit buckets live in Redis
+/// (<see cref="SharedBuckets"/>). Node-local on purpose: the hub's per-device limits and connection cap, which guard each
+/// node's own work and sit on the delivery path, where a Redis round trip per call would cost every message.
 /// </remarks>
 internal static class ScaleOut
 {
@@ -43,6 +45,7 @@ internal static class ScaleOut
             .Configure<RedisConnection>((backplane, redis) => backplane.ConnectionFactory = async _ => await redis.GetAsync());
         services.AddSingleton<BackplaneResync>();
         services.AddHostedService(sp => sp.GetRequiredService<BackplaneResync>());
+        services.AddSingleton<SharedBuckets>();
         services.AddSingleton<ClusterSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterSignals>());
         services.AddHealthChecks().AddCheck<BackplaneHealthCheck>("backplane", tags: ["ready"]);

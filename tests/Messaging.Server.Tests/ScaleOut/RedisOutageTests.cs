@@ -1,6 +1,5 @@
 using System.Net;
 using Messaging.Client;
-using Messaging.Contracts;
 using Messaging.Testing;
 
 namespace Messaging.Server.Tests.ScaleOut;
@@ -57,11 +56,11 @@ public sealed class RedisOutageTests : IAsyncLifetime
     public async Task RedisDown_DevicesConnectingToNodeB_AreServedThereAndOnTheBackplaneOnceItIsBack()
     {
         var (alice, bob, conversation) = await cluster.Scenario.PairAsync();
-        Assert.Equal((HttpStatusCode.OK, "Healthy"), await ReadinessAsync(cluster.NodeB));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await TwoNodeCluster.ReadinessAsync(cluster.NodeB));
         await cluster.Redis.KillAsync();
 
         // Still ready (kept behind the balancer), and saying what is missing.
-        await Eventually.WaitAsync(async () => await ReadinessAsync(cluster.NodeB) == (HttpStatusCode.OK, "Degraded"), "node B to say it is degraded");
+        await Eventually.WaitAsync(async () => await TwoNodeCluster.ReadinessAsync(cluster.NodeB) == (HttpStatusCode.OK, "Degraded"), "node B to say it is degraded");
 
         // SignalR's backplane subscribes each new connection on Redis; these used to be closed as they opened.
         var sender = await cluster.ConnectAsync(alice, cluster.PreferB, MessagingProtocol.MessagePack);
@@ -79,7 +78,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         Assert.Contains("served by this node alone", cluster.NodeB.Output, StringComparison.Ordinal);
 
         await RestartRedisForBothNodesAsync();
-        Assert.Equal((HttpStatusCode.OK, "Healthy"), await ReadinessAsync(cluster.NodeB));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await TwoNodeCluster.ReadinessAsync(cluster.NodeB));
 
         // The connection opened during the outage is on the backplane now, without reconnecting: a push crosses nodes.
         await AssertPushedLiveFromNodeAAsync(alice, conversation, recipient);
@@ -162,12 +161,5 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var ack = await onNodeA.SendTextAsync(conversation, cipher, "from node A once redis is back");
         Assert.Equal(ack.MessageId, Assert.Single(await recipient.ReceiveAsync(1)).MessageId);
         Assert.Equal(drains, recipient.DrainCount);
-    }
-
-    private static async Task<(HttpStatusCode Status, string Body)> ReadinessAsync(ServerProcess node)
-    {
-        using var http = new HttpClient { BaseAddress = node.BaseAddress };
-        using var response = await http.GetAsync(new Uri(Routes.HealthReady, UriKind.Relative), TestContext.Current.CancellationToken);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 }

@@ -1,4 +1,6 @@
+using System.Net;
 using Messaging.Client;
+using Messaging.Contracts;
 using Messaging.Testing;
 using Microsoft.Data.Sqlite;
 
@@ -13,10 +15,13 @@ internal sealed class TwoNodeCluster : IAsyncDisposable
     private readonly TempDirectory data = new();
     private readonly List<MessagingClient> clients = [];
 
-    private TwoNodeCluster(RedisServer redis)
+    private TwoNodeCluster(RedisServer redis, IReadOnlyDictionary<string, string>? settings)
     {
         Redis = redis;
-        var environment = new Dictionary<string, string> { ["Messaging__Redis__ConnectionString"] = redis.ConnectionString };
+        var environment = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
+        {
+            ["Messaging__Redis__ConnectionString"] = redis.ConnectionString,
+        };
         NodeA = new ServerProcess(data, environment);
         NodeB = new ServerProcess(data, environment);
     }
@@ -39,9 +44,10 @@ internal sealed class TwoNodeCluster : IAsyncDisposable
     /// <summary>People, conversations and devices, made through node A's API.</summary>
     public Scenario Scenario { get; private set; } = null!;
 
-    public static async Task<TwoNodeCluster> StartAsync()
+    /// <param name="settings">Environment variables for both nodes, beside the Redis connection string.</param>
+    public static async Task<TwoNodeCluster> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        var cluster = new TwoNodeCluster(await RedisServer.StartAsync(RedisPassword));
+        var cluster = new TwoNodeCluster(await RedisServer.StartAsync(RedisPassword), settings);
         try
         {
             // A first: it creates the shared key file, which B then reads (both nodes must sign and check the same tokens).
@@ -85,6 +91,14 @@ internal sealed class TwoNodeCluster : IAsyncDisposable
         });
         clients.Add(client);
         return client;
+    }
+
+    /// <summary>What the node's readiness check answers: its status and its word (Healthy, Degraded).</summary>
+    public static async Task<(HttpStatusCode Status, string Body)> ReadinessAsync(ServerProcess node)
+    {
+        using var http = new HttpClient { BaseAddress = node.BaseAddress };
+        using var response = await http.GetAsync(new Uri(Routes.HealthReady, UriKind.Relative), TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     /// <summary>The copies waiting in the shared store for these devices, read from the file itself.</summary>
