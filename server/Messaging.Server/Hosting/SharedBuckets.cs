@@ -84,7 +84,7 @@ internal sealed partial class SharedBuckets(RedisConnection redis, ServerKeys ke
         return new RedisKey($"{ScaleOut.ChannelPrefix}:rate:{Convert.ToHexStringLower(hash, 0, 16)}");
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is unreachable ({ExceptionType}): each node counts rate limits alone until it answers")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis did not answer for a rate-limit bucket ({ExceptionType}): each node counts rate limits alone until it does")]
     private partial void LogCountedAlone(string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis answers again: rate limits are counted across the nodes")]

@@ -87,7 +87,7 @@ public sealed class SharedRateLimitTests : IAsyncLifetime
             Assert.Equal(ErrorCodes.RateLimited, (await ChallengeAsync(node)).Code);
         }
 
-        Assert.Contains("each node counts rate limits alone until it answers", cluster.NodeA.Output, StringComparison.Ordinal);
+        Assert.Contains("each node counts rate limits alone until it does", cluster.NodeA.Output, StringComparison.Ordinal);
 
         // Back (empty: this Redis keeps nothing on disk), the two nodes count together again. Until node A reaches Redis,
         // its requests meet its own empty bucket; its first answer from Redis is logged.
