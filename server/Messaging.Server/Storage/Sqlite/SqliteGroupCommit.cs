@@ -62,8 +62,9 @@ internal sealed class SqliteGroupCommit : IAsyncDisposable
     }
 
     /// <summary>
-    /// The writer thread. Every write, commit and checkpoint completes synchronously (SQLite's API does), so waiting on
-    /// them here blocks nothing but this thread; a write that did await something would only hold the writer meanwhile.
+    /// The writer thread. Every write, commit and checkpoint completes synchronously (SQLite's API does), so the loop
+    /// below never leaves this thread. A write that awaited something truly asynchronous would still be answered
+    /// rightly: the rest of the loop would go on on the thread pool, as it did before it had a thread, and this one wait.
     /// </summary>
     private void WriteLoop()
     {
