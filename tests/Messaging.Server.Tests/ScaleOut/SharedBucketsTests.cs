@@ -6,7 +6,8 @@ namespace Messaging.Server.Tests.ScaleOut;
 
 /// <summary>
 /// The shared token bucket's arithmetic, on a real Redis through an in-process node: a full bucket's burst, then one
-/// token per interval; separate buckets per policy and per caller; no answer while Redis is down. The two-node
+/// token per interval; no token taken twice by requests at once; separate buckets per policy and per caller; no answer
+/// while Redis is down. The two-node
 /// behaviour is <see cref="SharedRateLimitTests"/>.
 /// </summary>
 public sealed class SharedBucketsTests : IAsyncLifetime
@@ -49,6 +50,19 @@ public sealed class SharedBucketsTests : IAsyncLifetime
         // A token comes back within an interval, and one only: the next is refused again.
         await Eventually.WaitAsync(async () => await buckets.TryTakeAsync(bucket, PerMinute, Ct) == TimeSpan.Zero, "a token to refill");
         Assert.True(await buckets.TryTakeAsync(bucket, PerMinute, Ct) > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task ManyAtOnce_TakeNoMoreThanTheBucketHolds()
+    {
+        // Nodes ask at the same moment: the script reads and moves the bucket in one step, so no token is taken twice.
+        var bucket = buckets.BucketName(RateLimits.SignIn, "sign-in:203.0.113.11");
+        var started = TimeProvider.System.GetTimestamp();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4 * PerMinute).Select(_ => buckets.TryTakeAsync(bucket, PerMinute, Ct).AsTask()));
+
+        var refilled = (int)(TimeProvider.System.GetElapsedTime(started) / Interval);
+        Assert.All(answers, answer => Assert.NotNull(answer));
+        Assert.InRange(answers.Count(answer => answer == TimeSpan.Zero), PerMinute, PerMinute + refilled + 1);
     }
 
     [Fact]
