@@ -7,8 +7,7 @@ namespace Messaging.Server.Tests.ScaleOut;
 /// <summary>
 /// The shared token bucket's arithmetic, on a real Redis through an in-process node: a full bucket's burst, then one
 /// token per interval; no token taken twice by requests at once; separate buckets per policy and per caller; no answer
-/// while Redis is down. The two-node
-/// behaviour is <see cref="SharedRateLimitTests"/>.
+/// while Redis is down. The two-node behaviour is <see cref="SharedRateLimitTests"/>.
 /// </summary>
 public sealed class SharedBucketsTests : IAsyncLifetime
 {
