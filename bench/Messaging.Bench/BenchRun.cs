@@ -6,8 +6,9 @@ using Messaging.Bench.Targets;
 namespace Messaging.Bench;
 
 /// <summary>
-/// One run: the durable server (peak, then half of its peak, then the peak again beside a deep backlog that is then
-/// drained), the bare relay (the same two phases), then the idle connection test; the tables go to standard output, progress to standard error, the chart to an SVG file.
+/// One run: the peaks of the durable server and the bare relay, window by window in turns, then half of each one's peak,
+/// then the durable server's peak again beside a deep backlog that is then drained, then the idle connection test; the
+/// tables go to standard output, progress to standard error, the chart to an SVG file.
 /// </summary>
 internal static class BenchRun
 {
@@ -19,17 +20,20 @@ internal static class BenchRun
         await using var durable = new DurableTarget();
         Progress($"durable server: starting, {settings.Devices} devices (accounts, conversations, devices and tokens over HTTP)");
         await durable.StartAsync(settings.Devices);
-        var server = await MeasureAsync(durable, settings, payloads);
-        var backlog = settings.Backlog > 0 ? await BacklogTest.RunAsync(durable, settings, payloads) : null;
-        await durable.StopServerAsync();
-
+        TargetResult server;
         TargetResult relayResult;
+        PeakPair peaks;
         await using (var relay = new RelayTarget())
         {
             Progress($"bare relay: starting, {settings.Devices} devices");
             await relay.StartAsync(settings.Devices);
-            relayResult = await MeasureAsync(relay, settings, payloads);
+            peaks = await PairedPeaks.MeasureAsync(durable, relay, settings, payloads);
+            server = await HalfPeakAsync(durable, peaks.Server, settings, payloads);
+            relayResult = await HalfPeakAsync(relay, peaks.Relay, settings, payloads);
         }
+
+        var backlog = settings.Backlog > 0 ? await BacklogTest.RunAsync(durable, settings, payloads) : null;
+        await durable.StopServerAsync();
 
         ConnectionResult? connections = null;
         if (settings.Connections > 0)
@@ -38,7 +42,7 @@ internal static class BenchRun
             connections = await ConnectionTest.RunAsync(durable.Data, durable.People, settings);
         }
 
-        var tables = ResultTables.Render(settings, server, relayResult, backlog, connections);
+        var tables = ResultTables.Render(settings, server, relayResult, peaks.Ratios, backlog, connections);
         Console.WriteLine(tables);
         LatencyChart.Write(
             settings.ChartPath,
@@ -56,11 +60,9 @@ internal static class BenchRun
         return 0;
     }
 
-    private static async Task<TargetResult> MeasureAsync(BenchTarget target, BenchSettings settings, Payloads payloads)
+    private static async Task<TargetResult> HalfPeakAsync(BenchTarget target, PhaseResult peak, BenchSettings settings, Payloads payloads)
     {
-        Progress($"{target.Name}: peak, closed loop");
-        var peak = await LoadRunner.ClosedLoopAsync(target, settings, payloads);
-        Progress($"{target.Name}: peak {peak.DeliveredPerSecond:N0} deliveries/s, p99 {peak.Latency.P99:N1} ms");
+        Progress($"{target.Name}: peak {peak.DeliveredPerSecond:N0} deliveries/s (median window); half of it, open loop");
         var half = await LoadRunner.OpenLoopAsync(target, settings, payloads, Math.Max(1, peak.DeliveredPerSecond / 2));
         Progress($"{target.Name}: half peak {half.DeliveredPerSecond:N0} deliveries/s, p99 {half.Latency.P99:N1} ms");
         return new TargetResult(peak, half, target.Process.PeakWorkingSet);

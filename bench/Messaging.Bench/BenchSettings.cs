@@ -21,13 +21,19 @@ internal sealed record BenchSettings(
     /// <summary>Above this many sends in flight, an open-loop phase stops adding load and reports the target as overloaded.</summary>
     public const int MaxInFlight = 20_000;
 
+    /// <summary>
+    /// The warm-up before each peak window after a target's first (<see cref="Load.PairedPeaks"/>): the JIT's work is
+    /// done by then, and the load only needs to settle again.
+    /// </summary>
+    public TimeSpan Rewarm => Warmup < TimeSpan.FromSeconds(5) ? Warmup : TimeSpan.FromSeconds(5);
+
     public static readonly Option<double?> DurationOption = new("--duration") { Description = "Measured seconds per load phase (default 15; quick 2)." };
-    public static readonly Option<double?> WarmupOption = new("--warmup") { Description = "Unmeasured seconds before each load phase (default 30, long enough for the JIT's tiers and PGO; quick 1)." };
+    public static readonly Option<double?> WarmupOption = new("--warmup") { Description = "Unmeasured seconds before each load phase (default 30, long enough for the JIT's tiers and PGO; quick 1); 5 s at most before a target's later peak windows." };
     public static readonly Option<int?> DevicesOption = new("--devices") { Description = "Simulated devices, in pairs that write to each other (default 100; quick 20)." };
     public static readonly Option<string> SizesOption = new("--sizes") { Description = "Envelope sizes in bytes, MIN-MAX, drawn uniformly.", DefaultValueFactory = _ => "512-4096" };
     public static readonly Option<int?> ConnectionsOption = new("--connections") { Description = "Authenticated idle connections to hold; 0 skips the test (default 10000; quick 500)." };
     public static readonly Option<int?> BacklogOption = new("--backlog") { Description = "Copies to pile up for offline devices before measuring the peak again and draining them; 0 skips (default 100000; quick 2000)." };
-    public static readonly Option<int?> WindowsOption = new("--windows") { Description = "Measured windows per peak phase, back to back under the same load; the median is reported with the range (default 3; quick 1)." };
+    public static readonly Option<int?> WindowsOption = new("--windows") { Description = "Measured windows per peak phase, the server's and the relay's taken in turns; the median is reported with the range (default 3; quick 1)." };
     public static readonly Option<string?> ChartOption = new("--chart") { Description = "Where to write the latency chart (SVG); default artifacts/bench/benchmarks-latency.svg." };
     public static readonly Option<string?> MarkdownOption = new("--markdown") { Description = "Also write the result tables (Markdown) to this file." };
     public static readonly Option<bool> QuickOption = new("--quick") { Description = "A smoke run of about thirty seconds: 20 devices, 1 + 2 s phases, 500 connections." };

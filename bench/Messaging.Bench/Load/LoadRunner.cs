@@ -33,7 +33,13 @@ internal static class LoadRunner
     /// <summary>How long a phase may take to deliver what it sent after the load stops.</summary>
     private static readonly TimeSpan QuiesceBound = TimeSpan.FromSeconds(60);
 
-    public static async Task<PhaseResult> ClosedLoopAsync(BenchTarget target, BenchSettings settings, Payloads payloads)
+    /// <summary>The peak: <see cref="BenchSettings.Windows"/> windows back to back after the warm-up, the median standing for them.</summary>
+    public static async Task<PhaseResult> ClosedLoopAsync(BenchTarget target, BenchSettings settings, Payloads payloads) =>
+        Median(await ClosedLoopWindowsAsync(target, settings.Warmup, settings.Duration, settings.Windows, payloads));
+
+    /// <summary>Closed-loop windows back to back under the same load, in the order they were measured.</summary>
+    public static async Task<IReadOnlyList<PhaseResult>> ClosedLoopWindowsAsync(
+        BenchTarget target, TimeSpan warmup, TimeSpan duration, int windows, Payloads payloads)
     {
         using var stop = new CancellationTokenSource();
         var senders = target.Devices.Select((device, i) => Task.Run(async () =>
@@ -45,23 +51,34 @@ internal static class LoadRunner
             }
         })).ToList();
 
-        await Task.Delay(settings.Warmup);
+        await Task.Delay(warmup);
         var closes = new List<Func<string, double?, bool, bool, PhaseResult>>();
-        for (var i = 0; i < settings.Windows; i++)
+        for (var i = 0; i < windows; i++)
         {
             var window = Window.Open(target);
-            await Task.Delay(settings.Duration);
+            await Task.Delay(duration);
             closes.Add(window.Close());
         }
 
         await stop.CancelAsync();
         await Task.WhenAll(senders);
         var quiesced = await target.QuiesceAsync(QuiesceBound);
+        return [.. closes.Select(close => close("peak (closed loop)", null, false, quiesced))];
+    }
 
-        // One 15 s window on a shared machine can differ from the next by 15 % or more: the median window stands for
-        // the phase (its latency and CPU included), and the range goes with it.
-        var windows = closes.Select(close => close("peak (closed loop)", null, false, quiesced)).OrderBy(w => w.DeliveredPerSecond).ToList();
-        return windows[windows.Count / 2] with { WindowRates = [.. windows.Select(w => w.DeliveredPerSecond)] };
+    /// <summary>
+    /// One window on a shared machine can differ from the next by 15 % or more: the median window stands for the phase
+    /// (its latency and CPU included), the range goes with it, and what went wrong in any window counts.
+    /// </summary>
+    public static PhaseResult Median(IReadOnlyList<PhaseResult> windows)
+    {
+        var ordered = windows.OrderBy(w => w.DeliveredPerSecond).ToList();
+        return ordered[ordered.Count / 2] with
+        {
+            WindowRates = [.. ordered.Select(w => w.DeliveredPerSecond)],
+            SendErrors = windows.Sum(w => w.SendErrors),
+            Quiesced = windows.All(w => w.Quiesced),
+        };
     }
 
     public static async Task<PhaseResult> OpenLoopAsync(BenchTarget target, BenchSettings settings, Payloads payloads, double perSecond)

@@ -17,16 +17,24 @@ internal static class ResultTables
     public const double TargetBytesPerConnection = 30 * 1024;
     public const int TargetConnections = 10_000;
 
-    public static string Render(BenchSettings settings, TargetResult server, TargetResult relay, BacklogResult? backlog, ConnectionResult? connections)
+    /// <summary>
+    /// The tables of one run; <c>ratios</c> holds the server's peak over the relay's, one per pair of windows taken in
+    /// turns (<see cref="PairedPeaks"/>).
+    /// </summary>
+    public static string Render(
+        BenchSettings settings, TargetResult server, TargetResult relay, IReadOnlyList<double> ratios, BacklogResult? backlog, ConnectionResult? connections)
     {
         var text = new StringBuilder();
-        var ratio = server.Peak.DeliveredPerSecond / relay.Peak.DeliveredPerSecond;
-        var windows = settings.Windows > 1 ? Invariant($"; peak: the median of {settings.Windows} windows, range in brackets") : "";
+        var ratio = ratios.Order().ElementAt(ratios.Count / 2);
+        var windows = settings.Windows > 1
+            ? Invariant($"; peak: the median of {settings.Windows} windows, range in brackets, the server's and the relay's taken in turns, and server / relay the median of the {settings.Windows} pairs")
+            : "";
         text.AppendLine(Invariant($"### Throughput and latency ({settings.Devices} devices in pairs, envelopes {settings.MinSize}–{settings.MaxSize} B, {settings.Duration.TotalSeconds:0} s measured per window after {settings.Warmup.TotalSeconds:0} s warm-up{windows})"));
         text.AppendLine();
         text.AppendLine("| | durable server | bare relay | server / relay |");
         text.AppendLine("| --- | ---: | ---: | ---: |");
-        Row(text, "deliveries/s at peak (closed loop)", Rate(server.Peak), Rate(relay.Peak), Percent(ratio));
+        Row(text, "deliveries/s at peak (closed loop)", Rate(server.Peak), Rate(relay.Peak),
+            ratios.Count > 1 ? $"{Percent(ratio)} ({Percent(ratios.Min())}–{Percent(ratios.Max())})" : Percent(ratio));
         Row(text, "latency at peak, p50 / p99 / p99.9 (ms)", Latency(server.Peak), Latency(relay.Peak), "");
         Row(text, "load offered at half peak (open loop)", N(server.HalfPeak.OfferedPerSecond ?? 0) + "/s", N(relay.HalfPeak.OfferedPerSecond ?? 0) + "/s", "");
         Row(text, "deliveries/s at half peak", N(server.HalfPeak.DeliveredPerSecond), N(relay.HalfPeak.DeliveredPerSecond), "");
