@@ -33,8 +33,8 @@ internal sealed class DurableTarget : BenchTarget
         // backlog's few senders write far faster than a person does.
         ["Messaging__RateLimits__SendsPerMinute"] = "100000000",
 
-        // Acknowledgements of waiting copies are free; this keeps a drain's repeated copies, and the acknowledgement of
-        // nothing that ends each phase (NothingLeftAsync), from being refused.
+        // Acknowledgements of waiting copies are free; this keeps the acknowledgements of a drain's repeated copies from
+        // being refused.
         ["Messaging__RateLimits__UnmatchedAcknowledgementsPerMinute"] = "100000000",
 
         // The generator's own setting is not passed on: the server runs as it is deployed.
@@ -231,8 +231,8 @@ internal sealed class DurableTarget : BenchTarget
     }
 
     /// <summary>
-    /// Waits until every acknowledgement was sent and the server has dealt with it, then drains each device's queue on
-    /// its own connection and expects nothing.
+    /// Waits until every acknowledgement was sent, then drains each device's queue on its own connection (the server
+    /// reads it once those acknowledgements are applied) and expects nothing.
     /// </summary>
     protected override async Task<bool> NothingLeftAsync(CancellationToken cancellationToken)
     {
@@ -246,7 +246,8 @@ internal sealed class DurableTarget : BenchTarget
             await Task.Delay(TimeSpan.FromMilliseconds(20), CancellationToken.None);
         }
 
-        await HubConnections.ForEachAsync(Devices, 16, async (device, ct) => await AfterQuietAcknowledgementsAsync(device, ct));
+        // Each drain runs on the device's own connection, so the server reads its queue only once the acknowledgements
+        // sent before it are applied (Delivery/AcknowledgementsInFlight.cs).
         var left = await DrainAllAsync();
         var refused = Interlocked.Read(ref acksRefused);
         if (left.Count > 0 || refused > 0)
@@ -263,24 +264,6 @@ internal sealed class DurableTarget : BenchTarget
         }
 
         return left.Count == 0 && refused == 0;
-    }
-
-    /// <summary>
-    /// An answered call on the device's connection, which the server starts only once the quiet acknowledgements sent
-    /// before it are done: SignalR runs a connection's calls one at a time, but a stream call (the drain) does not wait
-    /// for one still running, so a drain right after the last quiet acknowledgement can read the copy it deletes (seen
-    /// under load: "copies still queued", each received once and acknowledged). Acknowledging a copy that was never
-    /// there is the one answered call that changes nothing (its budget is lifted, <see cref="Environment"/>).
-    /// </summary>
-    private static async Task AfterQuietAcknowledgementsAsync(BenchDevice device, CancellationToken cancellationToken)
-    {
-        var none = new DeliveryRef { ConversationId = device.ConversationId, MessageId = Guid.CreateVersion7() };
-        var result = await device.Connection.InvokeAsync<AcknowledgeResult>(
-            HubMethods.Acknowledge, new AcknowledgeRequest { Deliveries = [none] }, cancellationToken);
-        if (result.Error is not null || result.Removed != 0)
-        {
-            throw new InvalidOperationException($"The server answered an acknowledgement of nothing with {result.Error?.Code ?? $"{result.Removed} removed"}.");
-        }
     }
 
     /// <summary>What every device's queue still holds, read with the Drain stream as a client reads it.</summary>

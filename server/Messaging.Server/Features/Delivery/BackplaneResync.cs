@@ -48,7 +48,7 @@ internal sealed partial class BackplaneResync(
         foreach (var deviceId in connections.Devices)
         {
             devices++;
-            await foreach (var copy in delivery.DrainAsync(deviceId, cancellationToken))
+            await foreach (var copy in delivery.DrainAsync(deviceId, acknowledgementsApplied: Task.CompletedTask, cancellationToken))
             {
                 copies++;
                 await push.SendLocalAsync(deviceId, HubMethods.Receive, copy);

@@ -107,10 +107,14 @@ internal sealed partial class DeliveryService(
         return new AcknowledgeResult { Removed = removed };
     }
 
-    /// <summary>The device's queue in order, page by page; the stream ends when the queue is drained.</summary>
+    /// <summary>
+    /// The device's queue in order, page by page, read once <paramref name="acknowledgementsApplied"/> completes (the
+    /// connection's acknowledgements sent before the drain); the stream ends when the queue is drained.
+    /// </summary>
     public async IAsyncEnumerable<Contracts.Delivery> DrainAsync(
-        Guid deviceId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        Guid deviceId, Task acknowledgementsApplied, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await acknowledgementsApplied.WaitAsync(cancellationToken);
         QueuePosition? after = null;
         while (true)
         {

@@ -23,6 +23,7 @@ internal sealed class MessagingHub(
         var caller = Caller;
         var deviceId = DeviceId;
         Context.Features.Set(caller);
+        Context.Features.Set(new AcknowledgementsInFlight());
 
         // Registered before the checks, not after: a sign-out or revocation that lands after the token was accepted
         // either finds this connection to abort or is seen by the checks below. Checked first and registered after,
@@ -63,8 +64,19 @@ internal sealed class MessagingHub(
         delivery.SendAsync(Caller, DeviceId, request, Context.ConnectionAborted);
 
     [HubMethodName(HubMethods.Acknowledge)]
-    public Task<AcknowledgeResult> AcknowledgeAsync(AcknowledgeRequest request) =>
-        delivery.AcknowledgeAsync(Caller, DeviceId, request, Context.ConnectionAborted);
+    public async Task<AcknowledgeResult> AcknowledgeAsync(AcknowledgeRequest request)
+    {
+        var inFlight = AcknowledgementsInFlight;
+        inFlight.Started();
+        try
+        {
+            return await delivery.AcknowledgeAsync(Caller, DeviceId, request, Context.ConnectionAborted);
+        }
+        finally
+        {
+            inFlight.Finished();
+        }
+    }
 
     /// <summary>
     /// The acknowledgement without an answer: a copy whose acknowledgement never arrives is not lost, it comes again
@@ -73,16 +85,17 @@ internal sealed class MessagingHub(
     [HubMethodName(HubMethods.AcknowledgeQuietly)]
     public async Task AcknowledgeQuietlyAsync(AcknowledgeRequest request)
     {
-        var result = await delivery.AcknowledgeAsync(Caller, DeviceId, request, Context.ConnectionAborted);
+        var result = await AcknowledgeAsync(request);
         if (result.Error is { } error)
         {
             await Clients.Caller.SendAsync(HubMethods.AcknowledgeRefused, error, Context.ConnectionAborted);
         }
     }
 
+    /// <summary>The device's queue, read once this connection's acknowledgements sent before the drain are applied.</summary>
     [HubMethodName(HubMethods.Drain)]
     public IAsyncEnumerable<Contracts.Delivery> DrainAsync(CancellationToken cancellationToken) =>
-        delivery.DrainAsync(DeviceId, cancellationToken);
+        delivery.DrainAsync(DeviceId, AcknowledgementsInFlight.AppliedAsync(), cancellationToken);
 
     /// <summary>
     /// The device is still active and the caller's, and the token's session has not ended since the token was checked.
@@ -93,6 +106,9 @@ internal sealed class MessagingHub(
         && (caller.SessionId is not { } sessionId || await sessions.FindAsync(sessionId, Context.ConnectionAborted) is { IsRevoked: false });
 
     private Caller Caller => Context.Features.Get<Caller>() ?? Caller.From(Context.User!);
+
+    private AcknowledgementsInFlight AcknowledgementsInFlight =>
+        Context.Features.Get<AcknowledgementsInFlight>() ?? throw new InvalidOperationException("The connection was not set up.");
 
     private Guid DeviceId => Caller.DeviceId ?? throw new HubException(ErrorCodes.DeviceRequired);
 }
