@@ -18,8 +18,9 @@ internal static class BenchRun
         Progress($"machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):N1} GiB, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
 
         await using var durable = new DurableTarget();
-        Progress($"durable server: starting, {settings.Devices} devices (accounts, conversations, devices and tokens over HTTP)");
-        await durable.StartAsync(settings.Devices);
+        var backplane = settings.Backplane ? ", with the Redis backplane" : "";
+        Progress($"durable server: starting{backplane}, {settings.Devices} devices (accounts, conversations, devices and tokens over HTTP)");
+        await durable.StartAsync(settings.Devices, settings.Backplane);
         TargetResult server;
         TargetResult relayResult;
         PeakPair peaks;

@@ -16,7 +16,8 @@ internal sealed record BenchSettings(
     TimeSpan IdleHold,
     string ChartPath,
     string? MarkdownPath,
-    bool Quick)
+    bool Quick,
+    bool Backplane)
 {
     /// <summary>Above this many sends in flight, an open-loop phase stops adding load and reports the target as overloaded.</summary>
     public const int MaxInFlight = 20_000;
@@ -36,9 +37,10 @@ internal sealed record BenchSettings(
     public static readonly Option<int?> WindowsOption = new("--windows") { Description = "Measured windows per peak phase, the server's and the relay's taken in turns; the median is reported with the range (default 3; quick 1)." };
     public static readonly Option<string?> ChartOption = new("--chart") { Description = "Where to write the latency chart (SVG); default artifacts/bench/benchmarks-latency.svg." };
     public static readonly Option<string?> MarkdownOption = new("--markdown") { Description = "Also write the result tables (Markdown) to this file." };
+    public static readonly Option<bool> BackplaneOption = new("--backplane") { Description = "Run the durable server with SignalR's Redis backplane (Debian's redis-server on a free port), as one node of several: every push goes through Redis." };
     public static readonly Option<bool> QuickOption = new("--quick") { Description = "A smoke run of about thirty seconds: 20 devices, 1 + 2 s phases, 500 connections." };
 
-    public static IEnumerable<Option> All => [DurationOption, WarmupOption, DevicesOption, SizesOption, ConnectionsOption, BacklogOption, WindowsOption, ChartOption, MarkdownOption, QuickOption];
+    public static IEnumerable<Option> All => [DurationOption, WarmupOption, DevicesOption, SizesOption, ConnectionsOption, BacklogOption, WindowsOption, ChartOption, MarkdownOption, BackplaneOption, QuickOption];
 
     public static BenchSettings From(ParseResult result, string repositoryRoot)
     {
@@ -59,7 +61,8 @@ internal sealed record BenchSettings(
             TimeSpan.FromSeconds(quick ? 1 : 20),
             Path.GetFullPath(result.GetValue(ChartOption) ?? Path.Combine(repositoryRoot, "artifacts", "bench", "benchmarks-latency.svg")),
             result.GetValue(MarkdownOption) is { } markdown ? Path.GetFullPath(markdown) : null,
-            quick);
+            quick,
+            result.GetValue(BackplaneOption));
         settings.Validate();
         return settings;
     }

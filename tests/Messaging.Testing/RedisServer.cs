@@ -25,6 +25,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The redis-server process, while it runs (the benchmark reads its CPU time).</summary>
+    public int? ProcessId => process is { HasExited: false } running ? running.Id : null;
+
     /// <summary>The StackExchange.Redis configuration string for this server (with its password, if it has one).</summary>
     public string ConnectionString => password is null ? $"127.0.0.1:{Port}" : $"127.0.0.1:{Port},password={password}";
 

@@ -17,6 +17,7 @@ internal sealed record PhaseResult(
     bool Overloaded,
     bool Quiesced,
     double? StorageBytesPerDelivery,
+    double? CompanionCpuCores,
     IReadOnlyList<double>? WindowRates = null)
 {
     /// <summary>Target CPU time per delivery, in microseconds.</summary>
@@ -166,9 +167,13 @@ internal static class LoadRunner
         private readonly TimeSpan targetKernel;
         private readonly TimeSpan benchCpu;
         private readonly long? storageWritten;
+        private readonly ProcessMeter? companion;
+        private readonly TimeSpan companionCpu;
 
         private Window(BenchTarget target)
         {
+            companion = target.Companion;
+            companionCpu = companion?.CpuTime ?? TimeSpan.Zero;
             this.target = target;
             target.Recorder.StartRecording();
             delivered = target.Recorder.Delivered;
@@ -192,11 +197,12 @@ internal static class LoadRunner
             var targetCores = (target.Process.CpuTime - targetCpu).TotalSeconds / seconds;
             var kernelCores = (target.Process.KernelTime - targetKernel).TotalSeconds / seconds;
             var benchCores = (ProcessMeter.Self.CpuTime - benchCpu).TotalSeconds / seconds;
+            double? companionCores = companion is null ? null : (companion.CpuTime - companionCpu).TotalSeconds / seconds;
             var latency = target.Recorder.StopRecording();
             var sendErrors = target.Recorder.SendErrors - errors;
             return (phase, offered, overloaded, quiesced) => new PhaseResult(
                 target.Name, phase, offered, deliveredPerSecond, latency, targetCores, kernelCores, benchCores, sendErrors, overloaded, quiesced,
-                storagePerDelivery);
+                storagePerDelivery, companionCores);
         }
     }
 }

@@ -29,7 +29,8 @@ internal static class ResultTables
         var windows = settings.Windows > 1
             ? Invariant($"; peak: the median of {settings.Windows} windows, range in brackets, the server's and the relay's taken in turns, and server / relay the median of the {settings.Windows} pairs")
             : "";
-        text.AppendLine(Invariant($"### Throughput and latency ({settings.Devices} devices in pairs, envelopes {settings.MinSize}–{settings.MaxSize} B, {settings.Duration.TotalSeconds:0} s measured per window after {settings.Warmup.TotalSeconds:0} s warm-up{windows})"));
+        var backplane = settings.Backplane ? "; the durable server with the Redis backplane" : "";
+        text.AppendLine(Invariant($"### Throughput and latency ({settings.Devices} devices in pairs, envelopes {settings.MinSize}–{settings.MaxSize} B, {settings.Duration.TotalSeconds:0} s measured per window after {settings.Warmup.TotalSeconds:0} s warm-up{windows}{backplane})"));
         text.AppendLine();
         text.AppendLine("| | durable server | bare relay | server / relay |");
         text.AppendLine("| --- | ---: | ---: | ---: |");
@@ -42,6 +43,13 @@ internal static class ResultTables
         Row(text, "target process CPU at peak (cores of 2)", Cores(server.Peak.TargetCpuCores), Cores(relay.Peak.TargetCpuCores), "");
         Row(text, "… of which in the kernel (cores)", Cores(server.Peak.TargetKernelCores), Cores(relay.Peak.TargetKernelCores), "");
         Row(text, "target process CPU per delivery at peak (µs)", N(server.Peak.CpuMicrosecondsPerDelivery), N(relay.Peak.CpuMicrosecondsPerDelivery), "");
+        if (server.Peak.CompanionCpuCores is { } redis)
+        {
+            Row(text, "Redis CPU at peak (cores of 2)", Cores(redis), "–", "");
+            Row(text, "target process and Redis CPU per delivery at peak (µs)",
+                N((server.Peak.TargetCpuCores + redis) * 1e6 / server.Peak.DeliveredPerSecond), N(relay.Peak.CpuMicrosecondsPerDelivery), "");
+        }
+
         Row(text, "load generator CPU at peak (cores of 2)", Cores(server.Peak.BenchCpuCores), Cores(relay.Peak.BenchCpuCores), "");
         Row(text, "written to storage per delivery at peak (KiB)", KiB(server.Peak.StorageBytesPerDelivery), KiB(relay.Peak.StorageBytesPerDelivery), "");
         Row(text, "target process peak working set (MiB)", MiB(server.PeakWorkingSetBytes), MiB(relay.PeakWorkingSetBytes), "");

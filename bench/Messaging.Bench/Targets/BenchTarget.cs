@@ -10,6 +10,9 @@ internal abstract class BenchTarget : IAsyncDisposable
     /// <summary>The target's process, for its CPU time and memory.</summary>
     public abstract ProcessMeter Process { get; }
 
+    /// <summary>A process the target cannot work without whose CPU counts too (Redis, for the backplane), if any.</summary>
+    public virtual ProcessMeter? Companion => null;
+
     public Recorder Recorder { get; } = new();
 
     public IReadOnlyList<BenchDevice> Devices { get; protected set; } = [];

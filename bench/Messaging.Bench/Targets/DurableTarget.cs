@@ -47,6 +47,7 @@ internal sealed class DurableTarget : BenchTarget
     private long acksRefused;
     private long acksFailed;
     private ServerProcess server = null!;
+    private RedisServer? redis;
     private Scenario scenario = null!;
     private ProcessMeter meter = null!;
 
@@ -54,14 +55,28 @@ internal sealed class DurableTarget : BenchTarget
 
     public override ProcessMeter Process => meter;
 
+    public override ProcessMeter? Companion => redis?.ProcessId is { } id ? new ProcessMeter(id) : null;
+
     public TempDirectory Data { get; } = new();
 
     /// <summary>The doctors (with verified account tokens), for the connection test's devices.</summary>
     public List<TestPerson> People { get; } = [];
 
-    public async Task StartAsync(int deviceCount)
+    /// <param name="deviceCount">Devices to set up, in pairs.</param>
+    /// <param name="backplane">
+    /// With SignalR's Redis backplane (a Redis of its own on a free port): every push then goes through Redis and back, as
+    /// on a node of several.
+    /// </param>
+    public async Task StartAsync(int deviceCount, bool backplane)
     {
-        server = new ServerProcess(Data, Environment);
+        var environment = new Dictionary<string, string>(Environment);
+        if (backplane)
+        {
+            redis = await RedisServer.StartAsync();
+            environment["Messaging__Redis__ConnectionString"] = redis.ConnectionString;
+        }
+
+        server = new ServerProcess(Data, environment);
         await server.StartAsync();
         meter = new ProcessMeter(server.ProcessId ?? throw new InvalidOperationException("The server is not running."));
         scenario = await Scenario.StartAsync(server);
@@ -165,6 +180,11 @@ internal sealed class DurableTarget : BenchTarget
     public override async ValueTask DisposeAsync()
     {
         await server.DisposeAsync();
+        if (redis is not null)
+        {
+            await redis.DisposeAsync();
+        }
+
         Data.Dispose();
     }
 
