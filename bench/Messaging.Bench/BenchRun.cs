@@ -43,7 +43,7 @@ internal static class BenchRun
             connections = await ConnectionTest.RunAsync(durable.Data, durable.People, settings);
         }
 
-        var tables = ResultTables.Render(settings, server, relayResult, peaks.Ratios, backlog, connections);
+        var tables = ResultTables.Render(settings, server, relayResult, peaks, backlog, connections);
         Console.WriteLine(tables);
         LatencyChart.Write(
             settings.ChartPath,

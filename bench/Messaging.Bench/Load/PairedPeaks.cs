@@ -13,8 +13,8 @@ internal sealed record PeakPair(PhaseResult Server, PhaseResult Relay, IReadOnly
 /// Measures the durable server's and the relay's peaks window by window, taking turns: server then relay, relay then
 /// server, and so on. This machine's speed drifts by a quarter or more over an hour; measured one target after the
 /// other, minutes apart, the ratio moved with that drift (46.3 % in one full run, then 36.6 % an hour later on a build
-/// that was 28 % faster in alternating runs). Side by side, each pair of windows sees the same machine, and the alternating order cancels a steady
-/// drift within the pairs.
+/// that was 28 % faster in alternating runs). Side by side, each pair of windows sees the same machine, and the
+/// alternating order cancels a steady drift within the pairs.
 /// </summary>
 internal static class PairedPeaks
 {

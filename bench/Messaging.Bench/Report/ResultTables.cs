@@ -18,14 +18,14 @@ internal static class ResultTables
     public const int TargetConnections = 10_000;
 
     /// <summary>
-    /// The tables of one run; <c>ratios</c> holds the server's peak over the relay's, one per pair of windows taken in
+    /// The tables of one run; <c>peaks</c> holds the server's peak over the relay's, one per pair of windows taken in
     /// turns (<see cref="PairedPeaks"/>).
     /// </summary>
     public static string Render(
-        BenchSettings settings, TargetResult server, TargetResult relay, IReadOnlyList<double> ratios, BacklogResult? backlog, ConnectionResult? connections)
+        BenchSettings settings, TargetResult server, TargetResult relay, PeakPair peaks, BacklogResult? backlog, ConnectionResult? connections)
     {
         var text = new StringBuilder();
-        var ratio = ratios.Order().ElementAt(ratios.Count / 2);
+        var (ratio, ratios) = (peaks.Ratio, peaks.Ratios);
         var windows = settings.Windows > 1
             ? Invariant($"; peak: the median of {settings.Windows} windows, range in brackets, the server's and the relay's taken in turns, and server / relay the median of the {settings.Windows} pairs")
             : "";
