@@ -12,7 +12,7 @@ namespace Messaging.Server.Tests.Features.Delivery;
 /// applied. SignalR starts a stream without waiting for the call before it, so without the hub's wait a drain read
 /// copies whose deletes were still being committed, and sent them again.
 /// </summary>
-public sealed class DrainAfterAcknowledgementTests : IAsyncLifetime
+public sealed class DrainAfterAcknowledgementTests() : ServerTest(manualClock: false)
 {
     /// <summary>
     /// How long the drain is given to answer too early while the acknowledgement cannot commit. Without the wait it
@@ -21,32 +21,14 @@ public sealed class DrainAfterAcknowledgementTests : IAsyncLifetime
     private static readonly TimeSpan TooEarly = TimeSpan.FromSeconds(1);
 
     private readonly TestCiphertext cipher = new();
-    private TestServer server = null!;
-    private Scenario scenario = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        server = await TestServer.StartAsync();
-        scenario = await Scenario.StartAsync(server);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await scenario.DisposeAsync();
-        await server.DisposeAsync();
-    }
 
     [Theory]
     [InlineData(HubMethods.AcknowledgeQuietly)]
     [InlineData(HubMethods.Acknowledge)]
     public async Task Drain_RightAfterAnAcknowledgementOnTheSameConnection_WaitsForItAndDoesNotSendTheCopyAgain(string method)
     {
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var aliceDevice = await scenario.DeviceAsync(alice);
-        var bobDevice = await scenario.DeviceAsync(bob);
-        await aliceDevice.SendTextAsync(conversation, cipher, "acknowledged, then drained");
-        var delivery = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
-        await using var hub = await RawHub.ConnectAsync(server.BaseAddress, await bobDevice.GetAccessTokenAsync());
+        var (bobDevice, delivery) = await OneWaitingCopyAsync();
+        await using var hub = await RawHub.ConnectAsync(Server.BaseAddress, await bobDevice.GetAccessTokenAsync());
 
         // Another connection holds SQLite's write lock: the acknowledgement's delete waits for it, readers do not.
         await using var writeLock = await HoldWriteLockAsync();
@@ -59,24 +41,30 @@ public sealed class DrainAfterAcknowledgementTests : IAsyncLifetime
         await writeLock.DisposeAsync();
 
         Assert.Empty(await drained.WaitAsync(Scenario.Timeout()));
-        Assert.Equal(0, await server.QueuedCopiesAsync(bobDevice.DeviceId));
+        Assert.Equal(0, await Server.QueuedCopiesAsync(bobDevice.DeviceId));
     }
 
     [Fact]
     public async Task Drain_WithNoAcknowledgementInFlight_ReadsAtOnce()
     {
-        var (alice, bob, conversation) = await scenario.PairAsync();
-        var aliceDevice = await scenario.DeviceAsync(alice);
-        var bobDevice = await scenario.DeviceAsync(bob);
-        await aliceDevice.SendTextAsync(conversation, cipher, "waiting");
-        var delivery = (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single();
-        await using var hub = await RawHub.ConnectAsync(server.BaseAddress, await bobDevice.GetAccessTokenAsync());
+        var (bobDevice, delivery) = await OneWaitingCopyAsync();
+        await using var hub = await RawHub.ConnectAsync(Server.BaseAddress, await bobDevice.GetAccessTokenAsync());
 
         // The write lock holds writes only: a drain with nothing to wait for answers while it is held.
         await using var writeLock = await HoldWriteLockAsync();
         var drained = await ReadAllAsync(hub.StreamAsync<Contracts.Delivery>(HubMethods.Drain)).WaitAsync(Scenario.Timeout());
 
         Assert.Equal(delivery.MessageId, Assert.Single(drained).MessageId);
+    }
+
+    /// <summary>Bob's device with one copy waiting, received and not acknowledged.</summary>
+    private async Task<(MessagingClient BobDevice, Contracts.Delivery Delivery)> OneWaitingCopyAsync()
+    {
+        var (alice, bob, conversation) = await Scenario.PairAsync();
+        var aliceDevice = await Scenario.DeviceAsync(alice);
+        var bobDevice = await Scenario.DeviceAsync(bob);
+        await aliceDevice.SendTextAsync(conversation, cipher, "waiting");
+        return (bobDevice, (await bobDevice.ReceiveAsync(1, acknowledge: false)).Single());
     }
 
     private static async Task<List<Contracts.Delivery>> ReadAllAsync(IAsyncEnumerable<Contracts.Delivery> stream)
@@ -93,7 +81,7 @@ public sealed class DrainAfterAcknowledgementTests : IAsyncLifetime
     /// <summary>An immediate transaction on a connection of its own, rolled back (releasing the lock) when disposed.</summary>
     private async Task<SqliteConnection> HoldWriteLockAsync()
     {
-        var connection = new SqliteConnection($"Data Source={Path.Combine(server.Data.Path, SqliteStorage.FileName)};Pooling=False");
+        var connection = new SqliteConnection($"Data Source={Path.Combine(Server.Data.Path, SqliteStorage.FileName)};Pooling=False");
         await connection.OpenAsync();
         await using var begin = connection.CreateCommand();
         begin.CommandText = "BEGIN IMMEDIATE;";
