@@ -61,20 +61,29 @@ fi
 
 # The benchmark is not a test of speed (docs/benchmarks.md holds measured runs), but it must keep working: a smoke
 # run drives every phase against the real server and the relay, must print its comparison table, and must end with
-# nothing undelivered and no send refused (every copy the server stored was pushed, acknowledged and deleted).
+# nothing undelivered and no send refused (every copy the server stored was pushed, acknowledged and deleted). A
+# second one runs the server with the Redis backplane (every push through Redis and back), and must report Redis's CPU.
+bench_smoke() {
+  local name="$1" expect="$2"
+  shift 2
+  local bench_status=0
+  dotnet run --project bench/Messaging.Bench -c "$configuration" --no-build -- --quick "$@" \
+    --chart "$results/$name.svg" --markdown "$results/$name.md" > "$results/$name.out" 2> "$results/$name.err" || bench_status=$?
+  if [ "$bench_status" -ne 0 ] || ! grep -q "Against the targets of issue 5" "$results/$name.out" \
+    || ! grep -qE "$expect" "$results/$name.out" \
+    || ! grep -qE "^\| send errors / overloaded / undelivered at end \| 0 / (yes|no) / 0 \| 0 / (yes|no) / 0 \|" "$results/$name.out"; then
+    echo "benchmark smoke run $name failed (exit $bench_status):" >&2
+    tail -n 30 "$results/$name.err" >&2
+    grep -E "undelivered at end" "$results/$name.out" >&2 || true
+    status=1
+  else
+    grep -E "deliveries/s at peak" "$results/$name.out" | head -n 1
+  fi
+}
 echo "== benchmark smoke run (bench/Messaging.Bench --quick)"
-bench_status=0
-dotnet run --project bench/Messaging.Bench -c "$configuration" --no-build -- --quick --connections 200 \
-  --chart "$results/bench-smoke.svg" --markdown "$results/bench-smoke.md" > "$results/bench-smoke.out" 2> "$results/bench-smoke.err" || bench_status=$?
-if [ "$bench_status" -ne 0 ] || ! grep -q "Against the targets of issue 5" "$results/bench-smoke.out" \
-  || ! grep -qE "^\| send errors / overloaded / undelivered at end \| 0 / (yes|no) / 0 \| 0 / (yes|no) / 0 \|" "$results/bench-smoke.out"; then
-  echo "benchmark smoke run failed (exit $bench_status):" >&2
-  tail -n 30 "$results/bench-smoke.err" >&2
-  grep -E "undelivered at end" "$results/bench-smoke.out" >&2 || true
-  status=1
-else
-  grep -E "deliveries/s at peak" "$results/bench-smoke.out" | head -n 1
-fi
+bench_smoke bench-smoke "deliveries/s at peak" --connections 200
+echo "== benchmark smoke run with the Redis backplane (bench/Messaging.Bench --quick --backplane)"
+bench_smoke bench-backplane "^\| Redis CPU at peak" --backplane --connections 0 --backlog 0
 
 if [ -n "$failures" ]; then
   echo "== failed tests"
